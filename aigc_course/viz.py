@@ -1,0 +1,108 @@
+"""Figures used across the course: image grids, curves, sample-evolution animations, interpolation strips.
+
+Every function returns its matplotlib Figure (tests and notebooks can inspect it) and gives it a
+title and labelled axes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import animation
+from torchvision.utils import make_grid
+
+
+def to_grid(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Tile a batch (N, C, H, W) into one H×W×C array in [0, 1] with torchvision's ``make_grid``.
+
+    uint8 images are taken as 0..255; float images as ``value_range`` (default: [-1, 1] if any value
+    is negative, else [0, 1]).
+    """
+    images = images.detach().cpu()
+    if images.dtype == torch.uint8:
+        images, value_range = images.float(), (0.0, 255.0)
+    elif value_range is None:
+        value_range = (-1.0, 1.0) if images.min() < 0 else (0.0, 1.0)
+    grid = make_grid(images.float(), nrow=nrow, normalize=True, value_range=value_range, pad_value=1.0)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def show_grid(images: torch.Tensor, title: str, nrow: int = 8, value_range: tuple[float, float] | None = None,
+              ax: plt.Axes | None = None) -> plt.Figure:
+    """Show a batch of images as one grid."""
+    if ax is None:
+        side = min(8.0, 1.0 + 0.6 * nrow)
+        _, ax = plt.subplots(figsize=(side, side * np.ceil(len(images) / nrow) / nrow))
+    grid = to_grid(images, nrow, value_range)
+    ax.imshow(grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray", interpolation="nearest")
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax.figure
+
+
+def plot_curves(series: Mapping[str, Sequence[float]], title: str, xlabel: str = "step", ylabel: str = "value",
+                steps: Sequence[float] | None = None, ax: plt.Axes | None = None, logy: bool = False) -> plt.Figure:
+    """Plot named curves (e.g. losses) against ``steps`` (default: 0, 1, 2, ...)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    for label, values in series.items():
+        x = steps if steps is not None else np.arange(len(values))
+        ax.plot(x, values, label=label)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax.figure
+
+
+def save_animation(frames: Sequence[torch.Tensor], path: str | Path, title: str = "samples during training",
+                   labels: Sequence[str] | None = None, nrow: int = 8, fps: int = 4) -> Path:
+    """Save a GIF of image grids (one grid per frame, e.g. a fixed noise batch over training).
+
+    Returns the path; ``IPython.display.Image(path)`` shows it inline in a notebook.
+    """
+    if len(frames) == 0:
+        raise ValueError("save_animation needs at least one frame")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grids = [to_grid(f, nrow) for f in frames]
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.set_axis_off()
+    im = ax.imshow(grids[0].squeeze(-1) if grids[0].shape[-1] == 1 else grids[0], cmap="gray")
+    text = ax.set_title(title)
+
+    def draw(i: int) -> list:
+        im.set_data(grids[i].squeeze(-1) if grids[i].shape[-1] == 1 else grids[i])
+        text.set_text(f"{title}: {labels[i]}" if labels else f"{title} ({i + 1}/{len(grids)})")
+        return [im, text]
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(grids), blit=False)
+    anim.save(path, writer=animation.PillowWriter(fps=fps))
+    plt.close(fig)
+    return path
+
+
+def interpolation_strip(rows: Mapping[str, torch.Tensor], title: str) -> plt.Figure:
+    """One row of images per named interpolation (e.g. ``{"linear": ..., "slerp": ...}``)."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(10, 1.4 * len(rows)), squeeze=False)
+    for ax, (name, imgs) in zip(axes[:, 0], rows.items()):
+        show_grid(imgs, title=name, nrow=len(imgs), ax=ax)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def class_histogram(labels: torch.Tensor, classes: Sequence[str], title: str) -> plt.Figure:
+    """Bar chart of how often each class occurs (real labels or a classifier's predictions)."""
+    counts = torch.bincount(labels.detach().cpu().long(), minlength=len(classes)).numpy()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.bar(range(len(classes)), counts / max(1, counts.sum()))
+    ax.set_xticks(range(len(classes)), classes, rotation=45 if max(map(len, classes)) > 2 else 0)
+    ax.set(title=title, xlabel="class", ylabel="fraction of images")
+    fig.tight_layout()
+    return fig
