@@ -1,0 +1,43 @@
+# AIGC Course — two commands: `make lab` (open the course) and `make test` (prove it runs).
+# Every target creates .venv on first use; later runs reuse it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MODE ?= quick
+# Offline machines keep a real data mirror beside the checkout; use it when DATA_DIR is not set.
+SHARED_DATA := $(abspath ../shared/datasets)
+export DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/MNIST/raw),$(SHARED_DATA),$(CURDIR)/data)
+export MPLBACKEND ?= Agg
+
+.PHONY: install lab test data course nbval readme clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[lab,test]'
+	touch $(STAMP)
+
+data: install
+	$(BIN)/python -m aigc_course.data
+
+lab: install data
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab --notebook-dir=notebooks \
+		$(if $(DISPLAY),,--no-browser --ip=127.0.0.1)
+
+test: install
+	$(BIN)/python -m pytest
+
+course: install
+	$(BIN)/python -m aigc_course.course --mode $(MODE)
+
+nbval: install
+	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
+
+readme: install
+	$(BIN)/python -m aigc_course.catalog $(if $(wildcard build/notebook_times.json),--times build/notebook_times.json) --write-readme
+
+clean:
+	rm -rf build

@@ -1,0 +1,75 @@
+"""Execute the course notebooks: ``python -m aigc_course.course [--mode quick|full]`` (``make course``).
+
+Each notebook runs with papermill into ``build/notebooks/`` and is exported to ``build/html/``. The
+tests call :func:`execute_notebook` too, so CI and a teacher's build run notebooks the same way.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from .runtime import REPO_ROOT, check_choice
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+BUILD = REPO_ROOT / "build"
+TIMES = BUILD / "notebook_times.json"
+CELL_TIMEOUT_S = 600  # a hung cell fails the run instead of stalling it
+KERNEL = "python3"
+
+
+def notebooks() -> list[Path]:
+    """The course notebooks, in chapter order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute_notebook(path: Path, mode: str = "quick", out_dir: Path = BUILD / "notebooks") -> float:
+    """Run one notebook top to bottom with papermill in ``mode``; return its wall time in seconds.
+
+    Also records the time in ``build/notebook_times.json`` (quick mode), from which the README's
+    chapter table takes its measured times.
+    """
+    import papermill
+
+    check_choice("mode", mode, ("quick", "full"))
+    params: dict[str, object] = {"QUICK": mode == "quick"}
+    if os.environ.get("DATA_DIR"):
+        params["DATA_DIR"] = os.environ["DATA_DIR"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    papermill.execute_notebook(str(path), str(out_dir / path.name), parameters=params, kernel_name=KERNEL,
+                               cwd=str(path.parent), execution_timeout=CELL_TIMEOUT_S, progress_bar=False)
+    seconds = time.perf_counter() - start
+    if mode == "quick":
+        times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+        times[path.name] = round(seconds, 1)
+        TIMES.parent.mkdir(parents=True, exist_ok=True)
+        TIMES.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n")
+    return seconds
+
+
+def export_html(executed: Path, out_dir: Path = BUILD / "html") -> Path:
+    """Export an executed notebook to HTML."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_filename(str(executed))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / executed.with_suffix(".html").name
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m aigc_course.course", description=__doc__)
+    parser.add_argument("--mode", choices=("quick", "full"), default="quick")
+    args = parser.parse_args(argv)
+    for nb in notebooks():
+        seconds = execute_notebook(nb, args.mode)
+        html = export_html(BUILD / "notebooks" / nb.name)
+        print(f"{nb.name}: {seconds:.0f} s ({args.mode}) -> {html}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Shared test set-up: results go to a temporary folder, figures to a non-interactive backend."""
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _results_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIGC_RESULTS_DIR", str(tmp_path / "results"))
+
+
+def real_data_dir_or_skip(what: str) -> str:
+    """DATA_DIR when it holds ``what``; skips elsewhere, but fails under CI, where the data must be there."""
+    data_dir = os.environ.get("DATA_DIR", "")
+    if data_dir and os.path.exists(os.path.join(data_dir, what)):
+        return data_dir
+    message = f"real data {what!r} not found under DATA_DIR={data_dir!r}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must run on the real data)")
+    pytest.skip(message)

@@ -1,0 +1,33 @@
+import pytest
+import torch
+
+from aigc_course import exercises
+
+
+def test_reference_answers_pass(capsys):
+    assert exercises.check("to_tanh_range", lambda x: x.float() / 127.5 - 1)
+    assert exercises.check("batches_per_epoch", lambda n, b, drop: n // b if drop else -(-n // b))
+    assert "✓" in capsys.readouterr().out
+
+
+def test_wrong_answers_are_rejected_with_a_hint(capsys):
+    assert not exercises.check("to_tanh_range", lambda x: x.float() / 255)  # [0, 1], not [-1, 1]
+    assert "hint: 0 must map to -1.0" in capsys.readouterr().out
+    assert not exercises.check("batches_per_epoch", lambda n, b, drop: n // b)  # forgets the last batch
+    assert not exercises.check("to_tanh_range", lambda x: x.float() / 127 - 1)  # 255 -> 1.008
+    assert not exercises.check("to_tanh_range", lambda x: (x.float() / 127.5 - 1).flatten())
+
+
+def test_unfinished_stub_reports_not_crash(capsys):
+    def stub(x):
+        raise NotImplementedError("replace this line with your answer")
+
+    assert exercises.check("to_tanh_range", stub) is False
+    assert "raised NotImplementedError" in capsys.readouterr().out
+
+
+def test_show_solution_and_unknown(capsys):
+    exercises.show_solution("to_tanh_range")
+    assert "def to_tanh_range" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="unknown exercise 'nope'; choose one of"):
+        exercises.check("nope", print)

@@ -1,0 +1,25 @@
+"""Execute every course notebook once, in quick mode, with papermill (what CI runs).
+
+Each run leaves its executed copy in build/notebooks/ (open it to look at the figures) and its
+recorded numbers in build/results/.
+"""
+import json
+import os
+
+import pytest
+
+from aigc_course.course import BUILD, execute_notebook, notebooks
+
+
+@pytest.fixture(autouse=True)
+def _results_in_build(monkeypatch):
+    monkeypatch.setenv("AIGC_RESULTS_DIR", str(BUILD / "results"))
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", notebooks(), ids=[p.name for p in notebooks()])
+def test_notebook_runs_in_quick_mode(path):
+    execute_notebook(path, mode="quick")
+    results = BUILD / "results" / f"{path.stem}.json"
+    assert results.exists(), f"{path.name} did not record its results"
+    assert json.loads(results.read_text())["results"]["quick"] is True
