@@ -106,3 +106,42 @@ def class_histogram(labels: torch.Tensor, classes: Sequence[str], title: str) ->
     ax.set(title=title, xlabel="class", ylabel="fraction of images")
     fig.tight_layout()
     return fig
+
+
+class LiveFigure:
+    """A training callback that redraws one figure (samples + loss curves) in place in Jupyter.
+
+    Pass it as ``fit_gan(..., sample_every=200, live=LiveFigure())``. It updates a single output
+    (an IPython display handle), so the notebook does not fill up with figures. Outside Jupyter it
+    only keeps the latest figure in :attr:`figure` (the static fallback shows it at the end).
+    """
+
+    def __init__(self, nrow: int = 8) -> None:
+        self.nrow = nrow
+        self.figure: plt.Figure | None = None
+        self._handle = None
+
+    def __call__(self, step: int, history, samples: torch.Tensor) -> None:
+        if self.figure is not None:
+            plt.close(self.figure)
+        fig, (ax_img, ax_loss) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.4]})
+        show_grid(samples, title=f"samples at step {step}", nrow=self.nrow, ax=ax_img)
+        for key in [k for k in history.values if k.startswith("loss")]:
+            ax_loss.plot(history.steps, history.values[key], label=key, lw=0.8)
+        ax_loss.set(title="losses", xlabel="step", ylabel="loss")
+        ax_loss.grid(alpha=0.3)
+        ax_loss.legend()
+        fig.tight_layout()
+        self.figure = fig
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return
+        if get_ipython() is None or "IPKernelApp" not in get_ipython().config:
+            return  # not in a Jupyter kernel
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)  # shown through the handle; stop the inline backend from showing it again

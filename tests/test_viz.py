@@ -35,3 +35,16 @@ def test_save_animation_writes_every_frame(tmp_path):
         assert im.n_frames == 3
     with pytest.raises(ValueError, match="at least one frame"):
         viz.save_animation([], tmp_path / "x.gif")
+
+
+def test_live_figure_keeps_latest_figure_outside_jupyter():
+    from aigc_course.train import History
+
+    h = History(steps=[0, 1, 2], values={"loss_d": [1.0, 0.9, 0.8], "loss_g": [2.0, 1.5, 1.2]})
+    live = viz.LiveFigure(nrow=4)
+    live(2, h, torch.rand(8, 1, 8, 8))
+    live(3, h, torch.rand(8, 1, 8, 8))
+    titles = [ax.get_title() for ax in live.figure.axes]
+    assert titles == ["samples at step 3", "losses"]
+    assert len(live.figure.axes[1].get_lines()) == 2
+    plt.close("all")
