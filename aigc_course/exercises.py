@@ -1,5 +1,8 @@
 """Exercise checkers: a learner's function is compared with the reference on random inputs.
 
+The references are the package's own functions (the losses the engine trains with), so an exercise
+checks the learner against the code that really runs.
+
 ``check("to_tanh_range", my_fn)`` prints a helpful message and returns True or False;
 ``show_solution("to_tanh_range")`` prints the reference. Each chapter registers its exercises
 in :data:`EXERCISES`.
@@ -11,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
+
+from .models.mlp import MLPDiscriminator
+from .train.losses import d_loss, g_loss, gradient_penalty
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,47 @@ def _sizes(g: torch.Generator) -> tuple:
     return n, b, bool(torch.randint(0, 2, (1,), generator=g).item())
 
 
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """D's loss −E[log D(x)] − E[log(1 − D(G(z)))], from logits (chapter 1)."""
+    return d_loss("nonsaturating", real_logits, fake_logits)
+
+
+def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """G's non-saturating loss −E[log D(G(z))], from logits (chapter 1)."""
+    return g_loss("nonsaturating", fake_logits)
+
+
+def gradient_penalty_at(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                        eps: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP's E[(‖∇D(x̂)‖₂ − 1)²] at x̂ = eps·real + (1 − eps)·fake (chapter 1)."""
+    return gradient_penalty(critic, real, fake, eps=eps)
+
+
+def _logit_pairs(g: torch.Generator) -> tuple:
+    n = int(torch.randint(2, 64, (1,), generator=g))
+    return 4 * torch.randn(n, generator=g), 4 * torch.randn(n, generator=g)
+
+
+def _logits(g: torch.Generator) -> tuple:
+    return (4 * torch.randn(int(torch.randint(2, 64, (1,), generator=g)), generator=g),)
+
+
+def _critic_inputs(g: torch.Generator) -> tuple:
+    torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=g)))
+    n = int(torch.randint(2, 32, (1,), generator=g))
+    return (MLPDiscriminator(in_dim=2, hidden=16), torch.randn(n, 2, generator=g), torch.randn(n, 2, generator=g),
+            torch.rand(n, 1, generator=g))
+
+
 EXERCISES: dict[str, Exercise] = {
+    "discriminator_loss": Exercise(discriminator_loss, _logit_pairs,
+                                   "use the logits: log D = −softplus(−l) and log(1 − D) = −softplus(l); "
+                                   "average each term over its batch; D *minimises* the negated value function."),
+    "generator_loss_nonsaturating": Exercise(generator_loss_nonsaturating, _logits,
+                                             "the non-saturating loss is −E[log D(G(z))] = E[softplus(−l)]."),
+    "gradient_penalty": Exercise(gradient_penalty_at, _critic_inputs,
+                                 "differentiate critic(x̂).sum() with respect to x̂ (create_graph=True), take each "
+                                 "row's L2 norm, subtract 1, square, average."),
     "to_tanh_range": Exercise(to_tanh_range, _uint8_images,
                               "0 must map to -1.0 and 255 to +1.0; convert to float before dividing."),
     "batches_per_epoch": Exercise(batches_per_epoch, _sizes,
@@ -75,7 +121,8 @@ def check(name: str, fn: Callable[..., Any], trials: int = 20, seed: int = 0) ->
             print(f"✗ {name}: your function raised {type(err).__name__}: {err}")
             return False
         if not _same(got, expected):
-            shown = tuple(a.shape if isinstance(a, torch.Tensor) else a for a in args)
+            shown = tuple(tuple(a.shape) if isinstance(a, torch.Tensor) else type(a).__name__
+                          if isinstance(a, torch.nn.Module) else a for a in args)
             print(f"✗ {name}: wrong result for inputs {shown}.\n  expected {expected!r}\n  got      {got!r}\n"
                   f"  hint: {ex.hint}")
             return False

@@ -6,7 +6,7 @@ title and labelled axes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 
 import matplotlib.pyplot as plt
@@ -60,31 +60,59 @@ def plot_curves(series: Mapping[str, Sequence[float]], title: str, xlabel: str =
     return ax.figure
 
 
-def save_animation(frames: Sequence[torch.Tensor], path: str | Path, title: str = "samples during training",
-                   labels: Sequence[str] | None = None, nrow: int = 8, fps: int = 4) -> Path:
-    """Save a GIF of image grids (one grid per frame, e.g. a fixed noise batch over training).
+def animate(draw: Callable[[plt.Axes, int], None], n_frames: int, path: str | Path, figsize=(5, 4),
+            fps: int = 4) -> Path:
+    """Save a GIF whose frame ``i`` is drawn by ``draw(ax, i)`` on a cleared axis; return its path.
 
-    Returns the path; ``IPython.display.Image(path)`` shows it inline in a notebook.
+    ``IPython.display.Image(path)`` shows it inline in a notebook (and it stays visible in exported HTML).
     """
-    if len(frames) == 0:
-        raise ValueError("save_animation needs at least one frame")
+    if n_frames < 1:
+        raise ValueError("an animation needs at least one frame")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    grids = [to_grid(f, nrow) for f in frames]
-    fig, ax = plt.subplots(figsize=(4, 4))
-    ax.set_axis_off()
-    im = ax.imshow(grids[0].squeeze(-1) if grids[0].shape[-1] == 1 else grids[0], cmap="gray")
-    text = ax.set_title(title)
+    fig, ax = plt.subplots(figsize=figsize)
 
-    def draw(i: int) -> list:
-        im.set_data(grids[i].squeeze(-1) if grids[i].shape[-1] == 1 else grids[i])
-        text.set_text(f"{title}: {labels[i]}" if labels else f"{title} ({i + 1}/{len(grids)})")
-        return [im, text]
+    def frame(i: int) -> list:
+        ax.clear()
+        draw(ax, i)
+        return []
 
-    anim = animation.FuncAnimation(fig, draw, frames=len(grids), blit=False)
-    anim.save(path, writer=animation.PillowWriter(fps=fps))
+    animation.FuncAnimation(fig, frame, frames=n_frames, blit=False).save(path, writer=animation.PillowWriter(fps=fps))
     plt.close(fig)
     return path
+
+
+def save_animation(frames: Sequence[torch.Tensor], path: str | Path, title: str = "samples during training",
+                   labels: Sequence[str] | None = None, nrow: int = 8, fps: int = 4) -> Path:
+    """Save a GIF of image grids (one grid per frame, e.g. a fixed noise batch over training)."""
+    if len(frames) == 0:
+        raise ValueError("save_animation needs at least one frame")
+
+    def draw(ax: plt.Axes, i: int) -> None:
+        show_grid(frames[i], title=f"{title}: {labels[i]}" if labels else f"{title} ({i + 1}/{len(frames)})",
+                  nrow=nrow, ax=ax)
+
+    return animate(draw, len(frames), path, figsize=(4, 4), fps=fps)
+
+
+def controls(run: Callable[..., Any], defaults: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+    """Run ``run(**defaults)`` once, then, in a Jupyter front end, offer widgets to re-run it.
+
+    ``options`` maps each argument to an ipywidgets abbreviation (a list of choices, a (min, max,
+    step) tuple, ...). Without ipywidgets or a kernel (e.g. a script) only the default run happens,
+    so the output is always there; the widgets are an extra.
+    """
+    result = run(**defaults)
+    try:
+        import ipywidgets
+        from IPython import get_ipython
+    except ImportError:
+        return result
+    if get_ipython() is not None and "IPKernelApp" in get_ipython().config:
+        from_abbrev = ipywidgets.interactive.widget_from_abbrev
+        kwargs = {k: from_abbrev(options[k], v) if k in options else ipywidgets.fixed(v) for k, v in defaults.items()}
+        ipywidgets.interact_manual.options(manual_name="re-run")(run, **kwargs)
+    return result
 
 
 def interpolation_strip(rows: Mapping[str, torch.Tensor], title: str) -> plt.Figure:

@@ -241,7 +241,7 @@ def to_tanh_range(images: torch.Tensor) -> torch.Tensor:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("to_tanh_range", to_tanh_range)
+exercises.check("to_tanh_range", to_tanh_range);
 
 # %% [markdown]
 # **Exercise 2.** Write `batches_per_epoch(n_images, batch_size, drop_last)`: how many batches does one
@@ -253,7 +253,7 @@ def batches_per_epoch(n_images: int, batch_size: int, drop_last: bool) -> int:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("batches_per_epoch", batches_per_epoch)
+exercises.check("batches_per_epoch", batches_per_epoch);
 
 # %% [markdown]
 # ## References

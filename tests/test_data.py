@@ -186,6 +186,11 @@ def test_loader_rejects_bad_arguments(kw, match):
         _loader(**kw)
 
 
-def test_loader_rejects_float_images():
-    with pytest.raises(ValueError, match="uint8"):
-        TensorLoader(torch.zeros(4, 1, 2, 2), torch.zeros(4), batch_size=2)
+def test_loader_passes_float_data_through_and_rejects_other_types():
+    points = torch.randn(10, 2)
+    x, y = next(iter(TensorLoader(points, torch.zeros(10), batch_size=10, shuffle=False)))
+    assert torch.equal(x, points)
+    with pytest.raises(ValueError, match="uint8 images or floating point"):
+        TensorLoader(torch.zeros(4, 2, dtype=torch.int64), torch.zeros(4), batch_size=2)
+    with pytest.raises(ValueError, match=r"shape \(N, C, H, W\)"):
+        TensorLoader(torch.zeros(4, 2, dtype=torch.uint8), torch.zeros(4), batch_size=2)

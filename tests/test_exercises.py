@@ -31,3 +31,29 @@ def test_show_solution_and_unknown(capsys):
     assert "def to_tanh_range" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown exercise 'nope'; choose one of"):
         exercises.check("nope", print)
+
+
+def test_chapter1_references_pass_and_common_mistakes_fail(capsys):
+    import torch.nn.functional as F
+
+    assert exercises.check("discriminator_loss",
+                           lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean())
+    assert not exercises.check("discriminator_loss",  # BCELoss-style sign error: maximises instead
+                               lambda r, f: -(F.softplus(-r).mean() + F.softplus(f).mean()))
+    assert not exercises.check("discriminator_loss", lambda r, f: F.softplus(-r).mean() + F.softplus(-f).mean())
+    assert exercises.check("generator_loss_nonsaturating", lambda f: F.softplus(-f).mean())
+    assert not exercises.check("generator_loss_nonsaturating", lambda f: -F.softplus(f).mean())  # saturating
+    assert not exercises.check("generator_loss_nonsaturating", lambda f: -F.softplus(-f).mean())  # wrong sign
+
+    def gp(critic, real, fake, eps):
+        x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+        return ((g.norm(dim=1) - 1) ** 2).mean()
+
+    def gp_no_square(critic, real, fake, eps):
+        x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+        return (g.norm(dim=1) - 1).abs().mean()
+
+    assert exercises.check("gradient_penalty", gp)
+    assert not exercises.check("gradient_penalty", gp_no_square)

@@ -15,9 +15,11 @@ from ..runtime import check_int
 
 
 class TensorLoader:
-    """Shuffled batches ``(x, y)`` from uint8 images held on ``device``.
+    """Shuffled batches ``(x, y)`` from a dataset held on ``device``.
 
-    ``x`` is float32 scaled to ``value_range`` (default [-1, 1], the range of a tanh generator).
+    uint8 images (N, C, H, W) come out as float32 scaled to ``value_range`` (default [-1, 1], the
+    range of a tanh generator); float data of any shape (e.g. 2-D points of a toy problem) comes out
+    as it is.
     The order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed at any step sees the
     same batches as an uninterrupted one. With ``world_size > 1`` each rank takes every
     ``world_size``-th index of the same permutation (a distributed sampler): the ranks see disjoint
@@ -28,8 +30,10 @@ class TensorLoader:
                  device: torch.device | str = "cpu", shuffle: bool = True, seed: int = 0,
                  drop_last: bool = False, value_range: tuple[float, float] = (-1.0, 1.0),
                  rank: int = 0, world_size: int = 1, channels_last: bool = False) -> None:
-        if images.dtype != torch.uint8 or images.ndim != 4:
-            raise ValueError(f"images must be uint8 (N, C, H, W); got {images.dtype} {tuple(images.shape)}")
+        if images.dtype == torch.uint8 and images.ndim != 4:
+            raise ValueError(f"uint8 images must have shape (N, C, H, W); got {tuple(images.shape)}")
+        if images.dtype != torch.uint8 and not images.is_floating_point():
+            raise ValueError(f"data must be uint8 images or floating point; got {images.dtype}")
         if labels.shape[0] != images.shape[0]:
             raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
         self.world_size = check_int("world_size", world_size)
@@ -47,6 +51,7 @@ class TensorLoader:
         self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
         lo, hi = value_range
         self.scale, self.offset = (hi - lo) / 255.0, lo
+        self.is_image = images.dtype == torch.uint8
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.per_rank = per_rank
 
@@ -66,8 +71,11 @@ class TensorLoader:
         return order[: self.per_rank * self.world_size][self.rank:: self.world_size].to(self.device)
 
     def batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Images at ``indices`` as float in ``value_range``, with their labels."""
-        x = self.images[indices].float().mul_(self.scale).add_(self.offset)
+        """Samples at ``indices`` (images as float in ``value_range``), with their labels."""
+        x = self.images[indices]
+        if not self.is_image:
+            return x, self.labels[indices]
+        x = x.float().mul_(self.scale).add_(self.offset)
         return x.contiguous(memory_format=self.memory_format), self.labels[indices]
 
     def epoch(self, epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -59,15 +59,17 @@ def g_loss(objective: str, fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None, eps: torch.Tensor | None = None) -> torch.Tensor:
     """WGAN-GP's penalty E[(‖∇_x̂ D(x̂)‖₂ − 1)²] at x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per sample.
 
     It softly keeps the critic 1-Lipschitz along lines between real and fake samples
     (Gulrajani et al. 2017, eq. 3); weight it by λ = 10 as in the paper. ``generator`` draws ε
-    (the training loop passes its own, so that a resumed run repeats the same draws).
+    (the training loop passes its own, so that a resumed run repeats the same draws); or pass the
+    mixing weights ``eps`` of shape (N, 1, ...) directly.
     """
-    eps = torch.rand(real.shape[0], *([1] * (real.ndim - 1)), device=real.device, dtype=real.dtype,
-                     generator=generator)
+    if eps is None:
+        eps = torch.rand(real.shape[0], *([1] * (real.ndim - 1)), device=real.device, dtype=real.dtype,
+                         generator=generator)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
