@@ -25,7 +25,7 @@ data: install
 
 lab: install data
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab --notebook-dir=notebooks \
-		$(if $(DISPLAY),,--no-browser --ip=127.0.0.1)
+		$(if $(DISPLAY),,--no-browser --ip=127.0.0.1) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: install
 	$(BIN)/python -m pytest

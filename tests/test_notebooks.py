@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from aigc_course.course import BUILD, execute_notebook, notebooks
+from aigc_course.course import BUILD, execute_notebook, export_html, notebooks
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +23,5 @@ def test_notebook_runs_in_quick_mode(path):
     results = BUILD / "results" / f"{path.stem}.json"
     assert results.exists(), f"{path.name} did not record its results"
     assert json.loads(results.read_text())["results"]["quick"] is True
+    html = export_html(BUILD / "notebooks" / path.name).read_text(encoding="utf-8")  # what `make course` publishes
+    assert html.count("data:image/png;base64") >= 2, f"{path.name} shows (almost) no figures"
