@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MODE ?= quick
+# Notebooks draw with Jupyter's inline backend, even where MPLBACKEND is set for headless scripts.
+INLINE := module://matplotlib_inline.backend_inline
 # Offline machines keep a real data mirror beside the checkout; use it when DATA_DIR is not set.
 SHARED_DATA := $(abspath ../shared/datasets)
 export DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/MNIST/raw),$(SHARED_DATA),$(CURDIR)/data)
-export MPLBACKEND ?= Agg
 
 .PHONY: install lab test data course nbval readme clean
 
@@ -24,7 +25,7 @@ data: install
 	$(BIN)/python -m aigc_course.data
 
 lab: install data
-	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab --notebook-dir=notebooks \
+	MPLBACKEND=$(INLINE) $(BIN)/jupyter lab --notebook-dir=notebooks \
 		$(if $(DISPLAY),,--no-browser --ip=127.0.0.1) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: install

@@ -18,6 +18,7 @@ BUILD = REPO_ROOT / "build"
 TIMES = BUILD / "notebook_times.json"
 CELL_TIMEOUT_S = 600  # a hung cell fails the run instead of stalling it
 KERNEL = "python3"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def notebooks() -> list[Path]:
@@ -39,8 +40,18 @@ def execute_notebook(path: Path, mode: str = "quick", out_dir: Path = BUILD / "n
         params["DATA_DIR"] = os.environ["DATA_DIR"]
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    papermill.execute_notebook(str(path), str(out_dir / path.name), parameters=params, kernel_name=KERNEL,
-                               cwd=str(path.parent), execution_timeout=CELL_TIMEOUT_S, progress_bar=False)
+    # The kernel inherits this environment: a headless MPLBACKEND (e.g. Agg) would make every
+    # plt.show() draw nothing into the notebook, so the inline backend is set for its run.
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
+    try:
+        papermill.execute_notebook(str(path), str(out_dir / path.name), parameters=params, kernel_name=KERNEL,
+                                   cwd=str(path.parent), execution_timeout=CELL_TIMEOUT_S, progress_bar=False)
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND")
+        else:
+            os.environ["MPLBACKEND"] = saved
     seconds = time.perf_counter() - start
     if mode == "quick":
         times = json.loads(TIMES.read_text()) if TIMES.exists() else {}

@@ -192,8 +192,19 @@ def test_fit_lowers_a_classifier_loss_and_resumes_exactly(mnist, tmp_path):
     run = fit(model(), loader, classification_loss, 60, lr=1e-2, log_every=10, progress=False)
     loss, acc = run.history["loss"], run.history["accuracy"]
     assert sum(loss[-10:]) / 10 < 0.6 * sum(loss[:10]) / 10 and sum(acc[-10:]) / 10 > 0.8
-    straight = fit(model(), loader, classification_loss, 9, progress=False, checkpoint_dir=tmp_path / "a")
-    fit(model(), loader, classification_loss, 4, progress=False, checkpoint_dir=tmp_path / "b")
-    resumed = fit(model(), loader, classification_loss, 9, progress=False, checkpoint_dir=tmp_path / "b", resume=True)
+    kw = dict(progress=False, schedule="cosine", checkpoint_every=2)
+    straight = fit(model(), loader, classification_loss, 9, checkpoint_dir=tmp_path / "a", **kw)
+    calls = []
+
+    def crashes_at_step_6(m, x, y):  # a real interruption: mid-run, after the step-4 checkpoint
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt("power cut")
+        return classification_loss(m, x, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(model(), loader, crashes_at_step_6, 9, checkpoint_dir=tmp_path / "b", **kw)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 4
+    resumed = fit(model(), loader, classification_loss, 9, checkpoint_dir=tmp_path / "b", resume=True, **kw)
     assert_same(state(straight.model), state(resumed.model))
     assert straight.history.values == resumed.history.values

@@ -1,0 +1,88 @@
+"""The offline metric classifiers and the scores built on them."""
+import pytest
+import torch
+
+from aigc_course.data import load_dataset
+from aigc_course.metrics import (SmallCNN, classifier_record, classifier_scores, fid, fid_floor, kid,
+                                 load_classifier)
+from aigc_course.metrics.classifier import weight_path
+from aigc_course.train import CheckpointError
+
+from conftest import real_data_dir_or_skip
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    d = load_dataset("mnist", "test", data_dir="/nonexistent", download=False, verbose=False)
+    return d.images.float() / 127.5 - 1, d.labels
+
+
+def accuracy(clf, x, y):
+    with torch.no_grad():
+        return float((clf(x).argmax(1) == y).float().mean())
+
+
+def test_mnist_classifier_reaches_its_recorded_accuracy(mnist_test):
+    x, y = mnist_test  # the official test split: held out from the classifier's training split
+    record = classifier_record("mnist")
+    assert record["test_accuracy"] >= 0.99 and weight_path("mnist").stat().st_size <= 2 * 2**20
+    assert accuracy(load_classifier("mnist"), x, y) == pytest.approx(record["test_accuracy"], abs=1e-3)
+
+
+@pytest.mark.parametrize("name, bar", [("fashion-mnist", 0.90), ("cifar10", 0.40)])
+def test_other_classifiers_reach_their_recorded_accuracy(name, bar):
+    root = real_data_dir_or_skip("FashionMNIST/raw" if name == "fashion-mnist" else "CIFAR10-subset")
+    test = load_dataset(name, "test", data_dir=root, verbose=False)
+    record = classifier_record(name)
+    assert record["test_accuracy"] >= bar and weight_path(name).stat().st_size <= 2 * 2**20
+    x = test.images.float() / 127.5 - 1
+    assert accuracy(load_classifier(name), x, test.labels) == pytest.approx(record["test_accuracy"], abs=1e-3)
+
+
+def test_corrupt_classifier_weights_are_reported(tmp_path, monkeypatch):
+    from aigc_course.metrics import classifier as mod
+
+    monkeypatch.setattr(mod, "WEIGHTS", tmp_path)
+    (tmp_path / "mnist_classifier.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt or unreadable"):
+        load_classifier("mnist")
+    with pytest.raises(ValueError, match="unknown dataset 'svhn'"):
+        load_classifier("svhn")
+
+
+def test_classifier_scores_by_hand():
+    probs = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.95, 0.05]])
+    s = classifier_scores(probs)
+    assert s["confident_rate"] == 0.75 and s["class_fractions"] == [0.75, 0.25]
+    uniform_confident = classifier_scores(torch.eye(10))
+    assert uniform_confident["inception_score"] == pytest.approx(10.0)  # the maximum for 10 classes
+    assert classifier_scores(torch.full((7, 10), 0.1))["inception_score"] == pytest.approx(1.0)
+
+
+def test_fid_of_a_set_with_itself_is_zero_and_grows_with_noise(mnist_test):
+    x, _ = mnist_test
+    clf = load_classifier("mnist")
+    real = x[:2000]
+    assert fid(real, real, clf) == pytest.approx(0.0, abs=1e-3)
+    g = torch.Generator().manual_seed(0)
+    noisy = [fid(real, (real + s * torch.randn(real.shape, generator=g)).clamp(-1, 1), clf) for s in (0.1, 0.3, 0.6)]
+    assert noisy[0] < noisy[1] < noisy[2]
+    floor = fid_floor(x, clf, n=2000)
+    assert 0 < floor < noisy[2]
+    with pytest.raises(ValueError, match="needs 2·n = 40000"):
+        fid_floor(x, clf, n=20000)
+
+
+def test_kid_is_unbiased_near_zero_for_equal_distributions(mnist_test):
+    x, _ = mnist_test
+    clf = load_classifier("mnist")
+    same_mean, same_std = kid(x[:2000], x[2000:4000], clf, subset_size=500)
+    noisy = (x[4000:6000] + 0.5 * torch.randn(2000, 1, 28, 28, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+    diff_mean, _ = kid(x[:2000], noisy, clf, subset_size=500)
+    assert abs(same_mean) < 3 * same_std + 1e-3 and diff_mean > 10 * max(abs(same_mean), 1e-4)
+
+
+def test_feature_shape():
+    clf = SmallCNN(3)
+    assert clf.features(torch.zeros(4, 3, 32, 32)).shape == (4, SmallCNN.num_features)
+    assert clf(torch.zeros(4, 3, 32, 32)).shape == (4, 10)
