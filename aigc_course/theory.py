@@ -13,6 +13,8 @@ import torch.nn.functional as F
 
 from .data.loader import TensorLoader
 from .models.mlp import MLPDiscriminator
+from .runtime import check_choice
+from .train.losses import d_loss, gradient_penalty
 from .train.supervised import fit
 
 
@@ -95,9 +97,6 @@ def train_critic(real: torch.Tensor, fake: torch.Tensor, method: str, steps: int
     steps skip the penalty (an experiment of chapter 1). Returns the critic and its estimate of the
     Wasserstein distance after each step.
     """
-    from .runtime import check_choice
-    from .train.losses import d_loss, gradient_penalty
-
     check_choice("method", method, ("clip", "gp"))
     torch.manual_seed(seed)
     f = MLPDiscriminator(in_dim=real.shape[1], hidden=hidden)

@@ -85,8 +85,6 @@ def animate(draw: Callable[[plt.Axes, int], None], n_frames: int, path: str | Pa
 def save_animation(frames: Sequence[torch.Tensor], path: str | Path, title: str = "samples during training",
                    labels: Sequence[str] | None = None, nrow: int = 8, fps: int = 4) -> Path:
     """Save a GIF of image grids (one grid per frame, e.g. a fixed noise batch over training)."""
-    if len(frames) == 0:
-        raise ValueError("save_animation needs at least one frame")
 
     def draw(ax: plt.Axes, i: int) -> None:
         show_grid(frames[i], title=f"{title}: {labels[i]}" if labels else f"{title} ({i + 1}/{len(frames)})",

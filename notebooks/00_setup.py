@@ -164,12 +164,13 @@ plt.show()
 # batch with one indexing operation. Let us measure one pass over the same images both ways.
 
 # %%
+import dataclasses
+
 from torch.utils.data import DataLoader
 from torchvision import transforms
 
 n_images = cfg.pick(5_000, len(data))
-subset = load_dataset(DATASET, "train", data_dir=cfg.data_dir, verbose=False)
-subset.images, subset.labels = subset.images[:n_images], subset.labels[:n_images]
+subset = dataclasses.replace(data, images=data.images[:n_images], labels=data.labels[:n_images])
 channels = subset.images.shape[1]
 tfm = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5] * channels, [0.5] * channels)])
 

@@ -493,12 +493,12 @@ BUGS = {
     "missing detach() in the D step": (mistakes.missing_detach_step, mistakes.build_networks),
     "optimizers stepped on mixed gradients": (mistakes.mixed_gradients_step, mistakes.build_networks),
 }
-for name, (step, build) in [("correct", (mistakes.textbook_step, mistakes.build_networks)), *BUGS.items()]:
-    if name != "correct":
-        print(f"--- {name} ---")
-        print(inspect.getsource(build if build is mistakes.build_swapped else step))
+for name, (step, build) in BUGS.items():
+    print(f"--- {name} ---")
+    print(inspect.getsource(build if build is mistakes.build_swapped else step))
+RUNS = {"correct": (mistakes.textbook_step, mistakes.build_networks), **BUGS}
 reports = {name: mistakes.short_run(step, build=build, steps=cfg.pick(400, 1500), seed=SEED)
-           for name, (step, build) in [("correct", (mistakes.textbook_step, mistakes.build_networks)), *BUGS.items()]}
+           for name, (step, build) in RUNS.items()}
 
 # %%
 print(f"{'run':>38} | symptom")

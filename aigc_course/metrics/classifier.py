@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..data.datasets import canonical_name
-from ..train.checkpoint import CheckpointError, check_compatible, load_checkpoint
+from ..train.checkpoint import check_compatible, load_checkpoint
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 RECORD = WEIGHTS / "classifiers.json"
@@ -76,5 +76,3 @@ def load_classifier(name: str, device: torch.device | str = "cpu") -> SmallCNN:
     model.load_state_dict(state["model"])
     return model.to(device).eval().requires_grad_(False)
 
-
-__all__ = ["CheckpointError", "SmallCNN", "classifier_record", "load_classifier", "weight_path"]
