@@ -10,13 +10,17 @@ in :data:`EXERCISES`.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
 
+from .latent import slerp
+from .metrics.scores import classifier_scores
 from .models.mlp import MLPDiscriminator
 from .train.losses import d_loss, g_loss, gradient_penalty
+from .train.vae import bernoulli_log_likelihood, gaussian_kl
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,71 @@ def _critic_inputs(g: torch.Generator) -> tuple:
             torch.rand(n, 1, generator=g))
 
 
+def slerp_rows(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation between the rows of z0 and z1 at fraction t (chapter 2)."""
+    return slerp(z0, z1, t)
+
+
+def confident_rate(probs: torch.Tensor) -> float:
+    """Fraction of images whose largest class probability is at least 0.9 (chapter 2)."""
+    return classifier_scores(probs)["confident_rate"]
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) for each row (chapter 4)."""
+    return gaussian_kl(mu, logvar)
+
+
+def reparameterized_sample(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z = mu + sigma * eps with sigma = exp(logvar / 2) (chapter 4)."""
+    return mu + (0.5 * logvar).exp() * eps
+
+
+def elbo_bernoulli(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Per-image ELBO = log p(x|z) - KL(q(z|x) || p(z)), with Bernoulli logits for p(x|z) (chapter 4)."""
+    return bernoulli_log_likelihood(logits, x) - gaussian_kl(mu, logvar)
+
+
+def _latent_pairs(g: torch.Generator) -> tuple:
+    n, d = int(torch.randint(1, 8, (1,), generator=g)), int(torch.randint(2, 64, (1,), generator=g))
+    return torch.randn(n, d, generator=g), torch.randn(n, d, generator=g), float(torch.rand(1, generator=g))
+
+
+def _probs(g: torch.Generator) -> tuple:
+    logits = 6 * torch.randn(int(torch.randint(5, 200, (1,), generator=g)), 10, generator=g)
+    return (logits.softmax(1),)
+
+
+def _gaussian_params(g: torch.Generator) -> tuple:
+    n, d = int(torch.randint(1, 16, (1,), generator=g)), int(torch.randint(1, 32, (1,), generator=g))
+    return torch.randn(n, d, generator=g), torch.randn(n, d, generator=g)
+
+
+def _gaussian_params_eps(g: torch.Generator) -> tuple:
+    mu, logvar = _gaussian_params(g)
+    return mu, logvar, torch.randn(mu.shape, generator=g)
+
+
+def _vae_batch(g: torch.Generator) -> tuple:
+    n, d = int(torch.randint(1, 8, (1,), generator=g)), int(torch.randint(2, 16, (1,), generator=g))
+    return (3 * torch.randn(n, 1, 28, 28, generator=g), torch.bernoulli(torch.full((n, 1, 28, 28), 0.3), generator=g),
+            torch.randn(n, d, generator=g), torch.randn(n, d, generator=g))
+
+
 EXERCISES: dict[str, Exercise] = {
+    "slerp": Exercise(slerp_rows, _latent_pairs,
+                      "Ω = arccos of the cosine between z0 and z1 (row by row); the weights are "
+                      "sin((1 − t)Ω)/sin Ω and sin(tΩ)/sin Ω."),
+    "confident_rate": Exercise(confident_rate, _probs,
+                               "take each row's maximum probability, compare with 0.9 (>=), average; return a float."),
+    "kl_to_standard_normal": Exercise(kl_to_standard_normal, _gaussian_params,
+                                      "½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) with σ² = exp(logvar); sum over the last "
+                                      "dimension, one value per row."),
+    "reparameterized_sample": Exercise(reparameterized_sample, _gaussian_params_eps,
+                                       "σ is exp(logvar / 2), not exp(logvar) and not logvar itself."),
+    "elbo_bernoulli": Exercise(elbo_bernoulli, _vae_batch,
+                               "log p(x|z) = −binary_cross_entropy_with_logits(logits, x, reduction='none') summed "
+                               "over each image's pixels; then subtract the KL of each row."),
     "discriminator_loss": Exercise(discriminator_loss, _logit_pairs,
                                    "use the logits: log D = −softplus(−l) and log(1 − D) = −softplus(l); "
                                    "average each term over its batch; D *minimises* the negated value function."),
@@ -105,7 +173,17 @@ def _lookup(name: str) -> Exercise:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(b, torch.Tensor):
         return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.float(), b.float(), atol=1e-5)
+    if isinstance(b, float):
+        return isinstance(a, (int, float)) and math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
     return a == b
+
+
+def _brief(value: Any) -> str:
+    """A short description of a result: a tensor's shape and first values, anything else as repr."""
+    if isinstance(value, torch.Tensor):
+        head = ", ".join(f"{v:.4g}" for v in value.flatten()[:4].tolist())
+        return f"tensor of shape {tuple(value.shape)} starting [{head}{', …' if value.numel() > 4 else ''}]"
+    return repr(value)
 
 
 def check(name: str, fn: Callable[..., Any], trials: int = 20, seed: int = 0) -> bool:
@@ -123,7 +201,7 @@ def check(name: str, fn: Callable[..., Any], trials: int = 20, seed: int = 0) ->
         if not _same(got, expected):
             shown = tuple(tuple(a.shape) if isinstance(a, torch.Tensor) else type(a).__name__
                           if isinstance(a, torch.nn.Module) else a for a in args)
-            print(f"✗ {name}: wrong result for inputs {shown}.\n  expected {expected!r}\n  got      {got!r}\n"
+            print(f"✗ {name}: wrong result for inputs {shown}.\n  expected {_brief(expected)}\n  got      {_brief(got)}\n"
                   f"  hint: {ex.hint}")
             return False
     print(f"✓ {name}: correct on {trials} random inputs")
