@@ -15,3 +15,36 @@ def test_gan_step_quick_prints_its_json_contract():
     assert {"device", "engine_img_per_s", "reference_img_per_s", "ratio"} <= set(result)
     assert result["engine_img_per_s"] > 0 and result["reference_img_per_s"] > 0
     assert abs(result["ratio"] - result["engine_img_per_s"] / result["reference_img_per_s"]) < 2e-3
+
+
+def _run(script: str, *args: str) -> dict:
+    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", *args], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_dcgan_ablation_quick_scores_its_rows():
+    result = _run("dcgan_ablation.py")
+    assert result["dataset"] == "mnist" and len(result["rows"]) == 2
+    for row in result["rows"].values():
+        assert {"confident_rate", "real_confident_rate", "class_min_frac", "fid", "fid_floor", "images_per_second"} <= set(row)
+        assert row["fid"] > row["fid_floor"] > 0
+
+
+def test_committed_ablation_tables_cover_every_row():
+    from aigc_course.ablation import ROWS
+    for dataset, table in ROWS.items():
+        saved = json.loads((BENCH / "results" / f"dcgan_ablation_{dataset}.json").read_text())
+        assert set(saved["rows"]) == set(table["rows"]), dataset
+        assert all(r["steps"] == table["steps"] for r in saved["rows"].values()), dataset
+
+
+def test_vae_quick_reports_both_bounds():
+    result = _run("vae.py")
+    assert result["test_nelbo_nats"] > 0 and result["test_iw_nll_nats"] > 0 and result["iw_k"] == 5
+
+
+def test_inception_fid_quick_reports_fid_and_floor():
+    result = _run("inception_fid.py")
+    assert result["n"] == 20 and result["inception_fid"] > 0 and result["inception_fid_floor"] > 0

@@ -29,7 +29,7 @@ class Generator(nn.Module):
 
     def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28) -> None:
         super().__init__()
-        self.nz = nz
+        self.nz, self.nc, self.image_size = nz, nc, image_size
         start = _start_size(image_size)
         n_up = int(math.log2(image_size // start))  # each transposed conv doubles the side
         width = ngf * 2 ** (n_up - 1)

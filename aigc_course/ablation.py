@@ -1,0 +1,149 @@
+"""DCGAN configurations and the ablation rows of chapters 2 and 3, trained and scored one way.
+
+A :class:`DCGANConfig` names everything that differs between rows (width, batch, loss, learning
+rates, discriminator normalisation, EMA); :func:`train_config` builds the networks and trains them
+with :func:`~aigc_course.train.fit_gan`; :func:`score_samples` judges samples with the shipped
+classifier (confident rate, class coverage, classifier-feature FID next to its real-vs-real floor).
+``benchmarks/dcgan_ablation.py`` runs every row at the chapter's budget and commits the table;
+the notebooks re-run a row or two live from the same definitions.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .data.datasets import ImageData
+from .metrics.classifier import classifier_record, load_classifier
+from .metrics.scores import classifier_scores, fid, fid_floor
+from .models.dcgan import Discriminator, Generator
+from .results import results_dir
+from .runtime import check_choice, check_int
+from .train.checkpoint import check_compatible, load_checkpoint, save_checkpoint
+from .train.gan import GANRun, fit_gan
+
+
+@dataclass(frozen=True)
+class DCGANConfig:
+    """One DCGAN training setup. Defaults are the textbook recipe (Radford et al. 2015 at ngf = ndf = 32)."""
+
+    ngf: int = 32
+    ndf: int = 32
+    nz: int = 100
+    batch_size: int = 64
+    objective: str = "nonsaturating"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    spectral_norm: bool = False
+    batch_norm: bool = True
+    ema_decay: float | None = None
+
+    def replace(self, **changes) -> "DCGANConfig":
+        return dataclasses.replace(self, **changes)
+
+    def build(self, nc: int, image_size: int) -> tuple[Generator, Discriminator]:
+        """Fresh generator and discriminator for images of ``nc`` channels and side ``image_size``."""
+        return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size),
+                Discriminator(ndf=self.ndf, nc=nc, image_size=image_size, spectral_norm=self.spectral_norm,
+                              batch_norm=self.batch_norm))
+
+    def fit_kwargs(self) -> dict:
+        """The ``fit_gan`` keyword arguments this configuration sets."""
+        return {"objective": self.objective, "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas,
+                "ema_decay": self.ema_decay}
+
+
+TEXTBOOK = DCGANConfig()
+
+# One change from the textbook recipe per row; "improved" combines the changes that helped.
+MNIST_ROWS: dict[str, tuple[str, DCGANConfig]] = {
+    "textbook": ("Radford et al. recipe, ngf = ndf = 32, batch 64, Adam 2e-4 / β1 0.5", TEXTBOOK),
+    "ema": ("+ generator EMA (decay 0.999)", TEXTBOOK.replace(ema_decay=0.999)),
+    "lr-5e-4": ("Adam 5e-4 for both networks", TEXTBOOK.replace(lr_g=5e-4, lr_d=5e-4)),
+    "ttur": ("TTUR: lr_g 1e-4, lr_d 4e-4", TEXTBOOK.replace(lr_g=1e-4, lr_d=4e-4)),
+    "hinge": ("hinge loss", TEXTBOOK.replace(objective="hinge")),
+    "spectral-norm": ("spectral norm in D (no BN in D)", TEXTBOOK.replace(spectral_norm=True)),
+    "wide": ("ngf = ndf = 64", TEXTBOOK.replace(ngf=64, ndf=64)),
+    "batch-128": ("batch 128", TEXTBOOK.replace(batch_size=128)),
+    "no-batchnorm": ("failure: no batch norm in D", TEXTBOOK.replace(batch_norm=False)),
+    "saturating": ("failure: saturating (minimax) generator loss", TEXTBOOK.replace(objective="minimax")),
+    "lr-1e-3": ("failure: Adam 1e-3 for both networks", TEXTBOOK.replace(lr_g=1e-3, lr_d=1e-3)),
+}
+
+MNIST_STEPS = 3000  # chapter 2's quick budget in generator steps
+
+# Per dataset: the classifier that judges the samples, the budget and the rows.
+ROWS: dict[str, dict] = {
+    "mnist": {"classifier": "mnist", "steps": MNIST_STEPS, "rows": MNIST_ROWS},
+}
+
+
+def train_config(config: DCGANConfig, data: ImageData, steps: int, seed: int = 0, device: torch.device | str = "cpu",
+                 **fit_options) -> GANRun:
+    """Train ``config`` on ``data`` for ``steps`` generator steps; extra options go to ``fit_gan``."""
+    steps = check_int("steps", steps)
+    nc, size = data.images.shape[1], data.images.shape[2]
+    torch.manual_seed(seed)
+    G, D = config.build(nc, size)
+    loader = data.loader(config.batch_size, device=device, seed=seed, drop_last=True)
+    return fit_gan(G, D, loader, steps, seed=seed, **config.fit_kwargs(), **fit_options)
+
+
+@torch.no_grad()
+def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, floor: float | None = None) -> dict:
+    """Judge generated images ``fake`` (in [-1, 1]) with the shipped classifier ``classifier_name``.
+
+    Returns the confident rate (max softmax >= 0.9) beside the same rate on real test images, the
+    smallest and largest predicted-class fractions, the classifier's Inception-Score analogue, and
+    the classifier-feature FID against ``real`` beside the real-vs-real floor at the same N
+    (``floor``: pass a precomputed one to save its cost). ``real`` needs at least 2·len(fake) images
+    for the floor.
+    """
+    check_choice("classifier_name", classifier_name, ("mnist", "fashion-mnist", "cifar10"))
+    clf = load_classifier(classifier_name)
+    probs = torch.cat([clf(fake[i:i + 1000]).softmax(1) for i in range(0, len(fake), 1000)])
+    scores = classifier_scores(probs)
+    n = len(fake)
+    generator = torch.Generator().manual_seed(0)
+    ref = real[torch.randperm(len(real), generator=generator)[:n]]
+    fractions = scores.pop("class_fractions")
+    return {**scores, "real_confident_rate": classifier_record(classifier_name)["real_confident_rate"],
+            "class_fractions": fractions, "class_min_frac": min(fractions), "class_max_frac": max(fractions),
+            "fid": fid(ref, fake, clf), "fid_floor": floor if floor is not None else fid_floor(real, clf, n),
+            "n_samples": n}
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images in [0, 255] → float in [-1, 1], the generators' output range."""
+    return images.float().div(127.5).sub(1.0)
+
+
+def generator_path(name: str) -> Path:
+    """Where a chapter keeps its trained generator: ``build/models/<name>.pt`` (beside ``build/results``)."""
+    return results_dir().parent / "models" / f"{name}.pt"
+
+
+def save_generator(G: Generator, config: DCGANConfig, name: str) -> Path:
+    """Save a trained generator with the configuration that rebuilds it (atomically), for later chapters."""
+    return save_checkpoint({"format": "aigc-generator-v1", "config": dataclasses.asdict(config), "nc": G.nc,
+                            "image_size": G.image_size, "generator": G.state_dict()}, generator_path(name))
+
+
+def load_generator(name: str) -> Generator:
+    """The generator a chapter saved with :func:`save_generator`, in eval mode on the CPU.
+
+    Raises ``FileNotFoundError`` when that chapter has not been run, and ``CheckpointError`` for a
+    corrupt or mismatched file (nothing is loaded then).
+    """
+    path = generator_path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved generator at {path}; run notebook {name} first")
+    state = load_checkpoint(path, required=("config", "nc", "image_size", "generator"))
+    config = DCGANConfig(**{**state["config"], "betas": tuple(state["config"]["betas"])})
+    G = config.build(int(state["nc"]), int(state["image_size"]))[0]
+    check_compatible(G, state["generator"], "generator", path)
+    G.load_state_dict(state["generator"])
+    return G.eval()
