@@ -40,6 +40,7 @@ class DCGANConfig:
     spectral_norm: bool = False
     batch_norm: bool = True
     ema_decay: float | None = None
+    schedule: str = "constant"
 
     def replace(self, **changes) -> "DCGANConfig":
         return dataclasses.replace(self, **changes)
@@ -53,7 +54,7 @@ class DCGANConfig:
     def fit_kwargs(self) -> dict:
         """The ``fit_gan`` keyword arguments this configuration sets."""
         return {"objective": self.objective, "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas,
-                "ema_decay": self.ema_decay}
+                "ema_decay": self.ema_decay, "schedule": self.schedule}
 
 
 TEXTBOOK = DCGANConfig()

@@ -8,6 +8,7 @@ from aigc_course.data import TensorLoader, load_dataset
 from aigc_course.models import Discriminator, Generator
 from aigc_course.train import (CheckpointError, DivergenceError, classification_loss, load_checkpoint,
                                save_checkpoint)
+from aigc_course.train.loop import set_lr
 from aigc_course.train.mistakes import textbook_step
 
 
@@ -61,6 +62,28 @@ def test_resume_equals_uninterrupted_bit_for_bit(mnist, tmp_path, kwargs):
     assert straight.history.values == resumed.history.values and straight.history.steps == list(range(11))
     assert straight.history.snapshot_steps == resumed.history.snapshot_steps == [4, 8]
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 11
+
+
+def test_lr_schedule_decays_and_a_crashed_run_resumes_exactly(mnist, tmp_path):
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    for schedule, step, want in (("linear", 5, 0.5), ("cosine", 5, 0.5), ("cosine", 0, 1.0), ("constant", 9, 1.0)):
+        opt.param_groups[0]["lr"] = 1.0
+        set_lr([opt], [1.0], schedule, step, 10)
+        assert opt.param_groups[0]["lr"] == pytest.approx(want)
+
+    def crash(step, history, samples):
+        if step == 8:
+            raise KeyboardInterrupt  # a user stopping the run after the step-6 checkpoint
+
+    loader = mnist.loader(16, seed=1, drop_last=True)
+    common = dict(progress=False, seed=3, log_every=2, schedule="linear", checkpoint_every=6)
+    straight = fit_gan(*small_nets(), loader, 11, checkpoint_dir=tmp_path / "a", **common)
+    with pytest.raises(KeyboardInterrupt):
+        fit_gan(*small_nets(), loader, 11, checkpoint_dir=tmp_path / "b", sample_every=4, n_samples=4, live=crash,
+                **common)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 6
+    resumed = fit_gan(*small_nets(seed=99), loader, 11, checkpoint_dir=tmp_path / "b", resume=True, **common)
+    assert_same(state(straight.G, straight.D), state(resumed.G, resumed.D))
 
 
 class NaNAfter(nn.Module):
@@ -144,6 +167,7 @@ def test_checkpoints_load_with_weights_only(tmp_path):
     ({"lr_g": -1.0}, "lr_g=-1.0"),
     ({"resume": True}, "resume=True needs checkpoint_dir"),
     ({"amp": "bf16"}, "amp='bf16'"),
+    ({"schedule": "step"}, "schedule='step'"),
 ])
 def test_bad_arguments_fail_before_training(mnist, kwargs, match):
     G, D = small_nets()

@@ -28,7 +28,7 @@ from . import distributed as dist_utils
 from .checkpoint import save_checkpoint
 from .history import History
 from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty
-from .loop import StatBuffer, autocast, progress_bar, restore, speed_options, unwrap
+from .loop import SCHEDULES, StatBuffer, autocast, progress_bar, restore, set_lr, speed_options, unwrap
 
 CHECKPOINT_NAME = "checkpoint.pt"
 # live(step, history, samples) is called at every snapshot, e.g. viz.LiveFigure in a notebook.
@@ -81,7 +81,8 @@ def _ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
             objective: str = "nonsaturating", lr_g: float = 2e-4, lr_d: float = 2e-4,
-            betas: tuple[float, float] = (0.5, 0.999), n_critic: int = 1, gp_weight: float = 10.0,
+            betas: tuple[float, float] = (0.5, 0.999), schedule: str = "constant", n_critic: int = 1,
+            gp_weight: float = 10.0,
             ema_decay: float | None = None, seed: int = 0, log_every: int = 50, sample_every: int | None = None,
             n_samples: int = 64, checkpoint_dir: str | Path | None = None, checkpoint_every: int | None = None,
             resume: bool = False, amp: bool | Literal["auto"] = "auto",
@@ -95,6 +96,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         steps: total generator steps (when resuming, the run continues up to this count).
         objective: one of ``minimax``, ``nonsaturating``, ``hinge``, ``wgan-gp`` (see :mod:`.losses`).
         lr_g, lr_d, betas: Adam settings; separate learning rates give TTUR (Heusel et al. 2017).
+        schedule: ``constant``, or ``linear`` / ``cosine`` decay of both learning rates to 0 by ``steps``.
         n_critic: D updates per G update (5 is usual for WGAN-GP); ``gp_weight``: λ of the penalty.
         ema_decay: keep an exponential moving average of G's weights (e.g. 0.999) and sample from it.
         log_every: read numbers back from the device every this many steps (also the NaN check).
@@ -106,6 +108,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         live: called with (step, history, samples) at each snapshot, e.g. ``viz.LiveFigure()``.
     """
     check_choice("objective", objective, OBJECTIVES)
+    check_choice("schedule", schedule, SCHEDULES)
     steps, log_every, n_critic = check_int("steps", steps), check_int("log_every", log_every), check_int("n_critic", n_critic)
     lr_g, lr_d = check_float("lr_g", lr_g), check_float("lr_d", lr_d)
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -183,6 +186,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     bar = progress_bar(steps, start, f"GAN ({objective})", progress and dist_utils.is_main())
     t0 = time.perf_counter()
     for step in range(start, steps):
+        set_lr([opt_g, opt_d], [lr_g, lr_d], schedule, step, steps)
         # --- discriminator / critic: n_critic updates on detached fakes ---
         for i in range(n_critic):
             real = next(batches)[0].contiguous(memory_format=memfmt)

@@ -3,6 +3,7 @@ progress bars, and checkpoint restore that checks everything before loading anyt
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,3 +108,22 @@ def unwrap(module: nn.Module) -> nn.Module:
     while hasattr(module, "module") or hasattr(module, "_orig_mod"):
         module = getattr(module, "module", None) or module._orig_mod
     return module
+
+
+SCHEDULES = ("constant", "cosine", "linear")
+
+
+def set_lr(optimizers: list[torch.optim.Optimizer], base_lrs: list[float], schedule: str, step: int, steps: int) -> None:
+    """Set each optimizer's learning rate for ``step`` of ``steps`` under ``schedule``.
+
+    ``constant`` keeps the base rate; ``cosine`` decays it to 0 along half a cosine (Loshchilov &
+    Hutter 2017); ``linear`` decays it linearly to 0. A function of the step alone, so a resumed run
+    follows the same schedule as an uninterrupted one.
+    """
+    if schedule == "constant":
+        return
+    frac = step / steps
+    factor = 0.5 * (1 + math.cos(math.pi * frac)) if schedule == "cosine" else 1.0 - frac
+    for opt, lr in zip(optimizers, base_lrs):
+        for group in opt.param_groups:
+            group["lr"] = lr * factor

@@ -6,7 +6,6 @@ progress bar, atomic checkpoints with bit-exact resume, bf16 autocast / channels
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..runtime import check_choice, check_float, check_int
 from . import distributed as dist_utils
 from .checkpoint import save_checkpoint
 from .history import History
-from .loop import StatBuffer, autocast, progress_bar, restore, speed_options
+from .loop import SCHEDULES, StatBuffer, autocast, progress_bar, restore, set_lr, speed_options
 
 CHECKPOINT_NAME = "checkpoint.pt"
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
@@ -45,20 +44,20 @@ def classification_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor
 
 
 def fit(model: nn.Module, loader: TensorLoader, loss_fn: LossFn, steps: int, *, lr: float = 1e-3,
-        weight_decay: float = 0.0, schedule: Literal["constant", "cosine"] = "constant", log_every: int = 50, checkpoint_dir: str | Path | None = None,
+        weight_decay: float = 0.0, schedule: Literal["constant", "cosine", "linear"] = "constant", log_every: int = 50, checkpoint_dir: str | Path | None = None,
         checkpoint_every: int | None = None, resume: bool = False, amp: bool | Literal["auto"] = "auto",
         channels_last: bool | Literal["auto"] = "auto", compile: bool = False, progress: bool = True,
         desc: str = "train") -> FitRun:
     """Minimise ``loss_fn`` with AdamW for ``steps`` steps over ``loader``'s batches.
 
-    ``schedule="cosine"`` decays the learning rate from ``lr`` to 0 over the run (Loshchilov & Hutter
-    2017); it is a function of the step alone, so a resumed run follows the same schedule.
+    ``schedule`` (``constant``, ``cosine`` or ``linear``) sets the learning rate per step (see
+    :func:`~aigc_course.train.loop.set_lr`); a resumed run follows the same schedule.
     ``checkpoint_dir``/``checkpoint_every``/``resume`` behave as in ``fit_gan``.
     """
     steps, log_every = check_int("steps", steps), check_int("log_every", log_every)
     lr = check_float("lr", lr)
     check_float("weight_decay", weight_decay, inclusive=True)
-    check_choice("schedule", schedule, ("constant", "cosine"))
+    check_choice("schedule", schedule, SCHEDULES)
     if checkpoint_every is not None:
         check_int("checkpoint_every", checkpoint_every)
     if resume and checkpoint_dir is None:
@@ -98,9 +97,7 @@ def fit(model: nn.Module, loader: TensorLoader, loss_fn: LossFn, steps: int, *, 
     t0 = time.perf_counter()
     for step in range(start, steps):
         x, y = next(batches)
-        if schedule == "cosine":
-            for group in opt.param_groups:
-                group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
+        set_lr([opt], [lr], schedule, step, steps)
         with autocast(device, use_amp):
             loss, metrics = loss_fn(step_model, x.contiguous(memory_format=memfmt), y)
         opt.zero_grad(set_to_none=True)
