@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--dataset", default="mnist", choices=sorted(ROWS))
     p.add_argument("--rows", nargs="*", help="row names (default: all)")
     p.add_argument("--steps", type=int, help="generator steps per row (default: the chapter's quick budget)")
-    p.add_argument("--samples", type=int, default=10_000)
+    p.add_argument("--samples", type=int, help="samples scored per row (default: the dataset's, 10,000 for MNIST)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, help="torch CPU threads (1 lets two processes share 2 cores)")
     p.add_argument("--data-dir", default=None)
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
     table = ROWS[args.dataset]
     rows = args.rows or list(table["rows"])
     steps = args.steps or table["steps"]
+    args.samples = args.samples or table["samples"]
     if args.quick:
         rows, steps, args.samples = rows[:2], 20, 500
     unknown = sorted(set(rows) - set(table["rows"]))

@@ -58,7 +58,6 @@ import inspect
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 import aigc_course

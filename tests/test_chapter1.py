@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from aigc_course import ring, theory
-from aigc_course.data.toy import BIMODAL, Mixture1D, ring_centers, ring_of_gaussians
+from aigc_course.data.toy import BIMODAL, ring_centers, ring_of_gaussians
 from aigc_course.metrics import mode_stats
 from aigc_course.train import mistakes
 

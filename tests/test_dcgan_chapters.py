@@ -30,12 +30,12 @@ def test_a_short_seeded_run_improves_on_the_untrained_generator(mnist):
     real = ablation.to_unit_range(mnist.images)
     torch.manual_seed(0)
     untrained = ablation.score_samples(sample(ablation.TEXTBOOK.build(1, 28)[0], 1000, seed=1), real, "mnist")
-    run = ablation.train_config(ablation.TEXTBOOK, mnist, 400, seed=0, progress=False)
+    run = ablation.train_config(ablation.TEXTBOOK, mnist, 1000, seed=0, progress=False)
     trained = ablation.score_samples(run.sample(1000, seed=1), real, "mnist")
     # The untrained generator draws one near-constant image that the classifier calls a single digit with
     # high confidence: its confident rate is high and meaningless, which is why coverage and FID sit beside it.
     assert untrained["class_max_frac"] > 0.9
-    assert trained["class_max_frac"] < 0.4 and sum(f >= 0.02 for f in trained["class_fractions"]) >= 8
+    assert trained["class_max_frac"] < 0.3 and sum(f >= 0.02 for f in trained["class_fractions"]) >= 8
     assert trained["fid"] < untrained["fid"] / 5
     assert trained["confident_rate"] > 0.1
 

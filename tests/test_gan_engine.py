@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from aigc_course import fit, fit_gan
-from aigc_course.data import TensorLoader, load_dataset
+from aigc_course.data import load_dataset
 from aigc_course.models import Discriminator, Generator
 from aigc_course.train import (CheckpointError, DivergenceError, classification_loss, load_checkpoint,
                                save_checkpoint)

@@ -1,13 +1,12 @@
 """Committed notebooks: no outputs, the standard opening, in sync with their .py twin, listed in the index."""
 import re
-from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
 
 from aigc_course import catalog
-from aigc_course.course import NOTEBOOKS, notebooks
+from aigc_course.course import notebooks
 
 NOTEBOOK_PATHS = notebooks()
 IDS = [p.name for p in NOTEBOOK_PATHS]

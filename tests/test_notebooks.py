@@ -4,7 +4,6 @@ Each run leaves its executed copy in build/notebooks/ (open it to look at the fi
 recorded numbers in build/results/.
 """
 import json
-import os
 
 import pytest
 
