@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.save and not args.quick:
         path = RESULTS / f"dcgan_ablation_{args.dataset}.json"
         saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
-        result["rows"] = {**saved["rows"], **out}
+        merged = {**saved["rows"], **out}
+        result["rows"] = {name: merged[name] for name in table["rows"] if name in merged}  # the chapter's order
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=1) + "\n")
