@@ -38,7 +38,7 @@ DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR or the
 STEPS = None  # generator steps of the chapter's model; None: the chapter budget (quick) or 20000 (full)
 N_EVAL = 10_000  # generated samples scored by the metrics
 LIVE_ROWS = None  # ablation rows re-trained live; None: 1 row (quick) or all rows (full)
-LIVE_STEPS = None  # steps of each live row; None: 500 (quick) or the chapter budget (full)
+LIVE_STEPS = None  # steps of each live row; None: 300 (quick) or the chapter budget (full)
 
 # %%
 # Colab set-up: installs the course package when running inside Google Colab; does nothing elsewhere.
@@ -75,7 +75,7 @@ N_EVAL = aigc_course.check_int("N_EVAL", N_EVAL)
 LIVE_ROWS = list(LIVE_ROWS) if LIVE_ROWS is not None else cfg.pick(["textbook"], list(TABLE["rows"]))
 for row in LIVE_ROWS:
     aigc_course.check_choice("LIVE_ROWS", row, TABLE["rows"])
-LIVE_STEPS = aigc_course.check_int("LIVE_STEPS", LIVE_STEPS if LIVE_STEPS is not None else cfg.pick(500, TABLE["steps"]))
+LIVE_STEPS = aigc_course.check_int("LIVE_STEPS", LIVE_STEPS if LIVE_STEPS is not None else cfg.pick(300, TABLE["steps"]))
 FIGURES = Path("../build/figures")
 results: dict = {"quick": cfg.quick, "steps": STEPS}
 
@@ -186,7 +186,7 @@ plt.show()
 fake = run.sample(N_EVAL, seed=SEED + 1)
 scores = ablation.score_samples(fake, real, "mnist")
 clf = load_classifier("mnist")
-kid_mean, kid_std = kid(real[:N_EVAL], fake, clf)  # averaged over random subsets of 500, unbiased
+kid_mean, kid_std = kid(real[:5000], fake[:5000], clf)  # averaged over random subsets of 500, unbiased
 results.update({k: scores[k] for k in ("confident_rate", "real_confident_rate", "class_min_frac", "class_max_frac",
                                        "inception_score", "fid", "fid_floor")}, kid=kid_mean, kid_std=kid_std)
 print(f"confident rate: {scores['confident_rate']:.1%} of {N_EVAL:,} samples "
@@ -195,9 +195,12 @@ print(f"classes: {scores['class_min_frac']:.1%} to {scores['class_max_frac']:.1%
 print(f"FID (classifier features): {scores['fid']:.3f}, real-vs-real floor at N = {N_EVAL:,}: {scores['fid_floor']:.3f} "
       f"({scores['fid'] / scores['fid_floor']:.0f}× the floor)")
 print(f"KID: {kid_mean:.4f} ± {kid_std:.4f};  Inception-Score analogue: {scores['inception_score']:.2f} (real: ~9.6)")
-with torch.no_grad():
-    predicted = torch.cat([clf(fake[i:i + 1000]).argmax(1) for i in range(0, N_EVAL, 1000)])
-viz.class_histogram(predicted, [str(i) for i in range(10)], f"classes of {N_EVAL:,} generated digits, as the classifier sees them")
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(range(10), scores["class_fractions"])
+ax.axhline(0.1, color="grey", ls="--", label="uniform (real data: about 10 % each)")
+ax.set(title=f"classes of {N_EVAL:,} generated digits, as the classifier sees them", xlabel="digit",
+       ylabel="fraction of samples", xticks=range(10))
+ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
@@ -215,15 +218,17 @@ print(f"untrained generator: confident {untrained['confident_rate']:.1%}, larges
 # %% [markdown]
 # **Memorisation.** A generator that copied training digits would ace every number above. For each sample we
 # find its nearest training image in the classifier's feature space and compare the distances with those
-# of *held-out* real digits (the test split) to the same training set.
+# of *held-out* real digits (the test split) to the same training images (a random 10,000 of them in quick
+# mode, all of them in full mode).
 
 # %%
-mem = memorization_report(fake[:1000], ablation.to_unit_range(test.images[:1000]), real, clf)
+train_ref = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(SEED))[:cfg.pick(10_000, len(real))]]
+mem = memorization_report(fake[:1000], ablation.to_unit_range(test.images[:1000]), train_ref, clf)
 results["memorization_ratio"] = mem["ratio"]
 print(f"median distance to the nearest training digit: samples {mem['fake_median']:.2f}, "
       f"held-out real digits {mem['held_out_median']:.2f} (ratio {mem['ratio']:.2f}; ≪ 1 would mean copying)")
 closest = mem["fake_distance"].argsort()[:8]
-pairs = torch.cat([fake[closest], real[mem["fake_index"][closest]]])
+pairs = torch.cat([fake[closest], train_ref[mem["fake_index"][closest]]])
 viz.show_grid(pairs, title="the 8 samples closest to the training set (top) and their nearest training digits (bottom)",
               nrow=8, value_range=(-1, 1))
 plt.show()
@@ -329,9 +334,9 @@ taus = [None, 2.0, 1.0, 0.5, 0.25]
 trunc = {}
 with torch.no_grad():
     for tau in taus:
-        z = truncated_noise(5000, CONFIG.nz, tau, seed=SEED + 3)
-        imgs = torch.cat([G_eval(z[i:i + 500].to(cfg.device)).cpu() for i in range(0, 5000, 500)])
-        s = ablation.score_samples(imgs, real, "mnist", floor=scores["fid_floor"])
+        z = truncated_noise(2000, CONFIG.nz, tau, seed=SEED + 3)
+        imgs = torch.cat([G_eval(z[i:i + 500].to(cfg.device)).cpu() for i in range(0, 2000, 500)])
+        s = ablation.score_samples(imgs, real, "mnist", floor=float("nan"))  # FIDs here compare τ with τ
         trunc["none" if tau is None else str(tau)] = {k: s[k] for k in ("confident_rate", "fid", "class_min_frac")}
 results["truncation"] = trunc
 for k, v in trunc.items():
@@ -348,6 +353,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# Mild truncation (τ = 2) changes little. Strong truncation (τ ≤ 0.5) lifts the confident rate far above the
+# untruncated number — into the range of the chapter's quality target — while the rarest class nearly
+# disappears and FID grows many-fold: the samples are cleaner because they are fewer kinds of digit.
+# That is why a truncated number must never be reported as if it were the generator's.
+#
 # ## Summary
 #
 # - DCGAN is a handful of rules: strided convolutions, batch norm, ReLU/LeakyReLU, tanh, $\mathcal N(0, 0.02)$, Adam(2e-4, 0.5).

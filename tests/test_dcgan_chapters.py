@@ -112,3 +112,9 @@ def test_inception_fid_is_near_zero_for_a_set_with_itself_and_caches_real_statis
     noisy = inception_fid(real, (real + 0.6 * torch.randn(real.shape, generator=g)).clamp(-1, 1), net=net, batch=12)
     assert abs(same) < 1e-3 < noisy
     assert len(list((tmp_path / "build" / "cache").glob("inception_real_24_*.pt"))) == 1
+
+
+def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(mnist):
+    config = ablation.MNIST_ROWS["improved"][1]  # chapter 2 trains this row, quick and full
+    run = ablation.train_config(config, mnist, 2, seed=0, amp=True, channels_last=True, progress=False)
+    assert run.sample(4).shape == (4, 1, 28, 28) and torch.isfinite(run.sample(4)).all()

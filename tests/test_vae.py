@@ -8,7 +8,7 @@ from aigc_course import fit, vae_math
 from aigc_course.data import load_dataset
 from aigc_course.metrics.likelihood import iw_nll, log_weights, nelbo
 from aigc_course.models.vae import ConvVAE
-from aigc_course.train.vae import binarize, gaussian_kl, vae_loss
+from aigc_course.train.vae import binarize, gaussian_kl, train_vae, vae_loss
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,9 @@ def test_bad_arguments_are_refused():
         ConvVAE(latent_dim=0)
     with pytest.raises(ValueError, match="k=0"):
         iw_nll(ConvVAE(), torch.zeros(1, 1, 28, 28), k=0)
+
+
+def test_full_mode_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(digits):
+    data, x_test = digits  # full mode = the same recipe for more steps, on a GPU: bf16 autocast + channels_last
+    run = train_vae(data, 2, seed=0, amp=True, channels_last=True, progress=False)
+    assert math.isfinite(nelbo(run.model, x_test[:100])["nelbo"]) and len(run.history["loss"]) == 2
