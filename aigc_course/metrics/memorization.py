@@ -18,18 +18,20 @@ def _features(images: torch.Tensor, classifier: nn.Module, batch: int = 1000) ->
     return torch.cat([classifier.features(images[i:i + batch]) for i in range(0, len(images), batch)])
 
 
+def _nearest(queries_f: torch.Tensor, train_f: torch.Tensor, batch: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    dists, idx = [], []
+    for part in queries_f.split(batch):
+        best = torch.cdist(part, train_f).min(1)
+        dists.append(best.values)
+        idx.append(best.indices)
+    return torch.cat(dists), torch.cat(idx)
+
+
 @torch.no_grad()
 def nearest_neighbours(queries: torch.Tensor, train: torch.Tensor, classifier: nn.Module,
                        batch: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
     """For each query image, (distance, index) of the nearest ``train`` image in classifier-feature space."""
-    train_f = _features(train, classifier)
-    dists, idx = [], []
-    for part in _features(queries, classifier).split(batch):
-        d = torch.cdist(part, train_f)
-        best = d.min(1)
-        dists.append(best.values)
-        idx.append(best.indices)
-    return torch.cat(dists), torch.cat(idx)
+    return _nearest(_features(queries, classifier), _features(train, classifier), batch)
 
 
 @torch.no_grad()
@@ -40,7 +42,8 @@ def memorization_report(fake: torch.Tensor, held_out: torch.Tensor, train: torch
     ``ratio`` ≈ 1 or above: samples are no closer to the training set than new real images are;
     ``ratio`` ≪ 1: a sign of copying. ``fake_index`` gives each sample's nearest training image.
     """
-    fake_d, fake_i = nearest_neighbours(fake, train, classifier)
-    real_d, _ = nearest_neighbours(held_out, train, classifier)
+    train_f = _features(train, classifier)  # once, for both sets of queries
+    fake_d, fake_i = _nearest(_features(fake, classifier), train_f)
+    real_d, _ = _nearest(_features(held_out, classifier), train_f)
     return {"fake_median": float(fake_d.median()), "held_out_median": float(real_d.median()),
             "ratio": float(fake_d.median() / real_d.median()), "fake_distance": fake_d, "fake_index": fake_i}
