@@ -38,10 +38,10 @@ DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR or the
 LATENT_DIM = 32  # latent size of the main model
 VAE_STEPS = None  # training steps of the main model; None: the chapter budget (quick) or 60000 (full)
 IW_K = 100  # importance samples per image for the likelihood bound
-IW_IMAGES = None  # test images in the importance-weighted estimate; None: 1000 (quick) or 10000 (full)
+IW_IMAGES = None  # test images in the importance-weighted estimate; None: 500 (quick) or 10000 (full)
 VAE2D_STEPS = None  # training steps of the 2-D latent model; None: 700 (quick) or 10000 (full)
 BETAS = (0.25, 1.0, 4.0, 16.0)  # the β-VAE sweep
-BETA_STEPS = None  # training steps per β; None: 200 (quick) or 10000 (full)
+BETA_STEPS = None  # training steps per β; None: 160 (quick) or 10000 (full)
 
 # %%
 # Colab set-up: installs the course package when running inside Google Colab; does nothing elsewhere.
@@ -75,10 +75,10 @@ cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR
 LATENT_DIM = aigc_course.check_int("LATENT_DIM", LATENT_DIM)
 VAE_STEPS = aigc_course.check_int("VAE_STEPS", VAE_STEPS if VAE_STEPS is not None else cfg.pick(QUICK_STEPS, 60_000))
 IW_K = aigc_course.check_int("IW_K", IW_K)
-IW_IMAGES = aigc_course.check_int("IW_IMAGES", IW_IMAGES if IW_IMAGES is not None else cfg.pick(1000, 10_000))
+IW_IMAGES = aigc_course.check_int("IW_IMAGES", IW_IMAGES if IW_IMAGES is not None else cfg.pick(500, 10_000))
 VAE2D_STEPS = aigc_course.check_int("VAE2D_STEPS", VAE2D_STEPS if VAE2D_STEPS is not None else cfg.pick(700, 10_000))
 BETAS = tuple(aigc_course.check_float("BETAS", b) for b in BETAS)
-BETA_STEPS = aigc_course.check_int("BETA_STEPS", BETA_STEPS if BETA_STEPS is not None else cfg.pick(200, 10_000))
+BETA_STEPS = aigc_course.check_int("BETA_STEPS", BETA_STEPS if BETA_STEPS is not None else cfg.pick(160, 10_000))
 results: dict = {"quick": cfg.quick, "latent_dim": LATENT_DIM}
 
 # %% [markdown]
