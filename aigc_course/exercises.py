@@ -68,6 +68,11 @@ def gradient_penalty_at(critic: torch.nn.Module, real: torch.Tensor, fake: torch
     return gradient_penalty(critic, real, fake, eps=eps)
 
 
+def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """D's hinge loss E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))], on raw scores (chapter 3)."""
+    return d_loss("hinge", real_logits, fake_logits)
+
+
 def _logit_pairs(g: torch.Generator) -> tuple:
     n = int(torch.randint(2, 64, (1,), generator=g))
     return 4 * torch.randn(n, generator=g), 4 * torch.randn(n, generator=g)
@@ -152,6 +157,9 @@ EXERCISES: dict[str, Exercise] = {
     "discriminator_loss": Exercise(discriminator_loss, _logit_pairs,
                                    "use the logits: log D = −softplus(−l) and log(1 − D) = −softplus(l); "
                                    "average each term over its batch; D *minimises* the negated value function."),
+    "hinge_discriminator_loss": Exercise(hinge_discriminator_loss, _logit_pairs,
+                                         "no sigmoid: relu(1 − real) and relu(1 + fake), each averaged over its "
+                                         "batch, then added; a real score above 1 costs nothing."),
     "generator_loss_nonsaturating": Exercise(generator_loss_nonsaturating, _logits,
                                              "the non-saturating loss is −E[log D(G(z))] = E[softplus(−l)]."),
     "gradient_penalty": Exercise(gradient_penalty_at, _critic_inputs,

@@ -5,7 +5,7 @@
     python benchmarks/dcgan_ablation.py --quick                           # a smoke run (CI)
 
 Each row trains from the same seed for the same number of generator steps (budgets are step
-counts, so a busy machine changes the seconds, not the result), samples 10,000 images untruncated
+counts, so a busy machine changes the seconds, not the result), samples 10,000 images (2,000 for CIFAR-10) untruncated
 and scores them with the shipped classifier. ``--save`` merges the rows into
 ``results/dcgan_ablation_<dataset>.json`` with the hardware and date; the chapter notebook shows that
 table. The last line printed is the JSON of this run.
@@ -28,6 +28,16 @@ from aigc_course.metrics.scores import fid_floor
 from aigc_course.runtime import default_data_dir, hardware
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save(result: dict, path: Path, order: list[str]) -> None:
+    """Merge ``result``'s rows into the table at ``path`` (kept in the chapter's row order), atomically."""
+    saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
+    merged = {**saved["rows"], **result["rows"]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**result, "rows": {name: merged[name] for name in order if name in merged}}, indent=1) + "\n")
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -58,7 +68,10 @@ def main(argv: list[str] | None = None) -> dict:
     real = to_unit_range(data.images)
     clf_name = table["classifier"]
     floor = fid_floor(real, load_classifier(clf_name), args.samples)
-    out = {}
+    out: dict = {}
+    result = {"benchmark": "dcgan_ablation", "dataset": args.dataset, "data_source": data.source,
+              "seed": args.seed, "date": date.today().isoformat(), "hardware": hardware(),
+              "torch_threads": torch.get_num_threads(), "rows": out}
     for name in rows:
         description, config = table["rows"][name]
         start = time.perf_counter()
@@ -72,18 +85,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"[ablation] {name:>14}: confident {scores['confident_rate']:.3f}  FID {scores['fid']:.2f} "
               f"(floor {floor:.2f})  classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  "
               f"{seconds:.0f} s", flush=True)
-    result = {"benchmark": "dcgan_ablation", "dataset": args.dataset, "data_source": data.source,
-              "seed": args.seed, "date": date.today().isoformat(), "hardware": hardware(),
-              "torch_threads": torch.get_num_threads(), "rows": out}
-    if args.save and not args.quick:
-        path = RESULTS / f"dcgan_ablation_{args.dataset}.json"
-        saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
-        merged = {**saved["rows"], **out}
-        result["rows"] = {name: merged[name] for name in table["rows"] if name in merged}  # the chapter's order
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1) + "\n")
-        tmp.replace(path)
+        if args.save and not args.quick:  # after every row, so a long run that stops keeps what it measured
+            save(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table["rows"]))
     print(json.dumps(result))
     return result
 

@@ -130,13 +130,13 @@ plt.show()
 # %% [markdown]
 # ## 3. Training the chapter's model
 #
-# The settings come from the ablation of section 8: the textbook architecture and loss, with the
-# changes that measurably helped at this budget. The live figure redraws a fixed batch of noise and the
-# curves every few hundred steps.
+# The settings come from the ablation of section 8: the textbook architecture and loss with one change,
+# a five times larger learning rate (row "lr-1e-3"), which measured nearly as well as the best row at half
+# its cost per step. The live figure redraws a fixed batch of noise and the curves every few hundred steps.
 
 # %%
-CONFIG = TABLE["rows"]["improved"][1]
-print(TABLE["rows"]["improved"][0], "\n", CONFIG)
+CONFIG = TABLE["rows"][TABLE["chapter"]][1]
+print(f"row {TABLE['chapter']!r}: {TABLE['rows'][TABLE['chapter']][0]}\n{CONFIG}")
 run = ablation.train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 12),
                             n_samples=64, live=viz.LiveFigure())
 results["train_seconds"] = round(run.train_seconds, 1)
@@ -253,8 +253,8 @@ plt.show()
 # %% [markdown]
 # ## 8. From the textbook recipe to a better generator, measured
 #
-# Each row below changes **one thing** from the textbook recipe (or, for "improved", combines the changes
-# that helped), trains from the same seed for the same number of generator steps, and scores 10,000
+# Each row below changes **one thing** from the textbook recipe (for "improved", the batch together with
+# the learning rate scaled to it), trains from the same seed for the same number of generator steps, and scores 10,000
 # untruncated samples. `benchmarks/dcgan_ablation.py --save` wrote this table; the hardware and date are
 # in the file.
 
@@ -272,7 +272,7 @@ display(Markdown(f"**{bench['rows']['textbook']['steps']} generator steps per ro
 results["ablation"] = {name: {k: r[k] for k in ("confident_rate", "class_min_frac", "class_max_frac", "fid", "fid_floor")}
                        for name, r in bench["rows"].items()}
 
-colors = ["C2" if n == "improved" else "C3" if "failure" in bench["rows"][n]["description"] else "C0" for n in names]
+colors = ["C2" if n == TABLE["chapter"] else "C3" if "failure" in bench["rows"][n]["description"] else "C0" for n in names]
 fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(names) + 1.2), sharey=True)
 axes[0].barh(names, [bench["rows"][n]["confident_rate"] for n in names], color=colors)
 axes[0].axvline(bench["rows"]["textbook"]["confident_rate"], color="k", ls=":", label="textbook")
@@ -291,9 +291,10 @@ plt.show()
 # How to read it (the numbers above are the committed measurement; the sentences describe that run):
 #
 # - **No single change comes close to real digits at this budget.** The textbook recipe scores about 43 %;
-#   the best row, batch 128 with the learning rate doubled ("improved"), about 47 % with a clearly lower FID.
-#   Both are far from the 97 % of real digits: at 4,000 steps the generator is still early in training, and
-#   the number of steps matters more than any switch.
+#   the best row, batch 128 with the learning rate doubled ("improved"), about 47 % with a clearly lower FID,
+#   and Adam 1e-3 at batch 64 (green, the chapter's model) nearly as much at half the cost per step.
+#   All are far from the 97 % of real digits: at 4,000 steps the generator is still early in training, and
+#   the number of steps matters more than any switch (section 8b measures how much more).
 # - **Higher learning rates help here.** 5e-4 and even 1e-3 — often called too high — beat 2e-4 on FID:
 #   with a short budget, faster learning wins as long as training stays stable (it did, with batch norm).
 # - **The modern stabilisers do not pay off on MNIST at this budget**: EMA with decay 0.999 averages over
@@ -307,8 +308,53 @@ plt.show()
 #   at equal steps.
 
 # %% [markdown]
-# Re-running rows live (quick mode: a shorter budget, so the numbers sit below the table's; full mode
-# re-runs every row at the table's budget):
+# ## 8b. How long until the bar? Quality against training length
+#
+# The course's quality target for this chapter is at least 80 % confident samples with every class between 5 %
+# and 15 %. `benchmarks/dcgan_progress.py --save` follows one training run of a row for many more steps than
+# the quick budget and scores 5,000 samples every 2,000 steps; it also measures the training throughput.
+
+# %%
+progress = json.loads(Path("../benchmarks/results/dcgan_progress_mnist.json").read_text())
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+for name, r in progress["rows"].items():
+    steps_axis = [p["steps"] for p in r["points"]]
+    axes[0].plot(steps_axis, [p["confident_rate"] for p in r["points"]], "o-", label=name)
+    axes[1].plot(steps_axis, [p["fid"] for p in r["points"]], "o-", label=name)
+    reached = (f"reached at {r['bar_step']:,} steps ({r['bar_seconds']:.0f} s)" if r["bar_step"]
+               else f"not reached in {steps_axis[-1]:,} steps")
+    print(f"{name}: {r['images_per_second']:,} training images/s ({progress['torch_threads']} thread(s)); bar {reached}")
+axes[0].axhline(progress["bar"]["confident_rate"], color="C3", ls="--", label="the chapter's bar")
+axes[0].axhline(scores["real_confident_rate"], color="grey", ls=":", label="real digits")
+axes[0].axvline(STEPS, color="k", lw=0.8, label="this run's budget")
+axes[0].set(title="confident rate vs generator steps", xlabel="generator steps", ylim=(0, 1))
+axes[1].set(title="FID (classifier features) vs generator steps", xlabel="generator steps", ylim=(0, None))
+axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
+fig.suptitle(f"{progress['date']}, {progress['hardware']['cpu_count']}-core CPU, {progress['samples']:,} samples per point",
+             fontsize=9)
+plt.tight_layout()
+plt.show()
+results["progress"] = {name: {"bar_step": r["bar_step"], "images_per_second": r["images_per_second"],
+                              "last": r["points"][-1]} for name, r in progress["rows"].items()}
+
+# %% [markdown]
+# How to read it (the committed measurement; the printout above gives the exact numbers):
+#
+# - **Steps matter most early, then the curve flattens.** The textbook recipe climbs from 35 % confident
+#   digits at 2,000 steps to 44 % at 4,000, then gains about a point per 2,000 steps and stalls near 51 %
+#   from 12,000 steps on, while FID keeps falling slowly.
+#   Adam 1e-3, the chapter's model, is ahead at every point: 42 % at 2,000 steps, 53–55 % from 8,000 steps on,
+#   FID down to 4.2 and every class within 7–13 % by 16,000 steps.
+# - **Neither recipe reaches the bar in 16,000 steps** (a quarter of an hour of training per core here).
+#   With this judge — a classifier that is confident on 97 % of real digits — 80 % needs either much more
+#   training or a stronger model; full mode (20,000 steps, meant for a GPU) has not been measured yet. The
+#   honest result of quick mode is the table above: which changes help, measured, and how far the best gets.
+
+# %% [markdown]
+# Re-running rows live (quick mode: a shorter budget, so the numbers are not the table's; full mode
+# re-runs every row at the table's budget). After only a few hundred steps, watch for the fooled judge: a
+# high confident rate next to a huge FID means smudges that the classifier files under one or two digits.
 
 # %%
 live = {}
@@ -336,7 +382,7 @@ with torch.no_grad():
     for tau in taus:
         z = truncated_noise(2000, CONFIG.nz, tau, seed=SEED + 3)
         imgs = torch.cat([G_eval(z[i:i + 500].to(cfg.device)).cpu() for i in range(0, 2000, 500)])
-        s = ablation.score_samples(imgs, real, "mnist", floor=float("nan"))  # FIDs here compare τ with τ
+        s = ablation.score_samples(imgs, real, "mnist", with_floor=False)  # FIDs here compare τ with τ
         trunc["none" if tau is None else str(tau)] = {k: s[k] for k in ("confident_rate", "fid", "class_min_frac")}
 results["truncation"] = trunc
 for k, v in trunc.items():
@@ -354,8 +400,8 @@ plt.show()
 
 # %% [markdown]
 # Mild truncation (τ = 2) changes little. Strong truncation (τ ≤ 0.5) lifts the confident rate far above the
-# untruncated number — into the range of the chapter's quality target — while the rarest class nearly
-# disappears and FID grows many-fold: the samples are cleaner because they are fewer kinds of digit.
+# untruncated number — into the range of the chapter's quality target — while the rarest classes vanish
+# and FID grows many-fold: the samples are cleaner because they are fewer kinds of digit.
 # That is why a truncated number must never be reported as if it were the generator's.
 #
 # ## Summary

@@ -44,3 +44,28 @@ def test_vae_quick_reports_both_bounds():
     result = _run("vae.py")
     assert result["test_nelbo_nats"] > 0 and result["test_iw_nll_nats"] > 0 and result["iw_k"] == 5
 
+
+
+def test_dcgan_progress_quick_scores_each_point():
+    result = _run("dcgan_progress.py")
+    (row,) = result["rows"].values()
+    assert [p["steps"] for p in row["points"]] == [10, 20]
+    assert row["images_per_second"] > 0 and row["bar_step"] is None  # 20 steps cannot reach the bar
+    assert all(0 <= p["confident_rate"] <= 1 and p["fid"] > 0 for p in row["points"])
+
+
+def test_dcgan_progress_bar_needs_every_condition():
+    sys.path.insert(0, str(BENCH))
+    try:
+        from dcgan_progress import meets_bar
+    finally:
+        sys.path.remove(str(BENCH))
+    good = {"confident_rate": 0.85, "class_min_frac": 0.06, "class_max_frac": 0.14}
+    assert meets_bar(good)
+    for key, bad in (("confident_rate", 0.79), ("class_min_frac", 0.04), ("class_max_frac", 0.16)):
+        assert not meets_bar({**good, key: bad}), key
+
+
+def test_inception_fid_quick_reports_fid_and_floor():
+    result = _run("inception_fid.py")
+    assert result["n"] == 20 and result["inception_fid"] > 0 and result["inception_fid_floor"] > 0

@@ -10,15 +10,18 @@ from aigc_course.metrics.inception import InceptionFeatures, inception_fid, to_i
 from aigc_course.metrics.memorization import memorization_report
 from aigc_course.train import CheckpointError, sample
 
+from conftest import real_data_dir_or_skip
+
 
 @pytest.fixture(scope="module")
 def mnist():
     return load_dataset("mnist", "test", verbose=False)  # the bundled real digits
 
 
-@pytest.mark.parametrize("image_size, nc", [(28, 1), (32, 3)])
-def test_every_row_builds_networks_of_the_right_shapes(image_size, nc):
-    for name, (_, config) in ablation.ROWS["mnist"]["rows"].items():
+@pytest.mark.parametrize("dataset, image_size, nc", [("mnist", 28, 1), ("mnist", 32, 3), ("cifar10", 32, 3)])
+def test_every_row_builds_networks_of_the_right_shapes(dataset, image_size, nc):
+    assert ablation.ROWS[dataset]["chapter"] in ablation.ROWS[dataset]["rows"]
+    for name, (_, config) in ablation.ROWS[dataset]["rows"].items():
         G, D = config.build(nc, image_size)
         for n in (1, 5, 32):
             x = G(torch.randn(n, config.nz))
@@ -114,7 +117,12 @@ def test_inception_fid_is_near_zero_for_a_set_with_itself_and_caches_real_statis
     assert len(list((tmp_path / "build" / "cache").glob("inception_real_24_*.pt"))) == 1
 
 
-def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(mnist):
-    config = ablation.MNIST_ROWS["improved"][1]  # chapter 2 trains this row, quick and full
-    run = ablation.train_config(config, mnist, 2, seed=0, amp=True, channels_last=True, progress=False)
-    assert run.sample(4).shape == (4, 1, 28, 28) and torch.isfinite(run.sample(4)).all()
+@pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
+def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(dataset):
+    table = ablation.ROWS[dataset]
+    config = table["rows"][table["chapter"]][1]  # the chapter trains this row, quick and full
+    data = load_dataset(dataset, "train", data_dir=real_data_dir_or_skip("MNIST" if dataset == "mnist" else "CIFAR10-subset"),
+                        verbose=False)
+    run = ablation.train_config(config, data, 2, seed=0, amp=True, channels_last=True, progress=False)
+    shape = tuple(data.images.shape[1:])
+    assert run.sample(4).shape == (4, *shape) and torch.isfinite(run.sample(4)).all()

@@ -57,3 +57,13 @@ def test_chapter1_references_pass_and_common_mistakes_fail(capsys):
 
     assert exercises.check("gradient_penalty", gp)
     assert not exercises.check("gradient_penalty", gp_no_square)
+
+
+def test_chapter3_hinge_exercise_rejects_the_usual_mistakes():
+    import torch.nn.functional as F
+
+    assert exercises.check("hinge_discriminator_loss", lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean())
+    assert not exercises.check("hinge_discriminator_loss", lambda r, f: F.relu(1 - r).mean() + F.relu(1 - f).mean())
+    assert not exercises.check("hinge_discriminator_loss",  # a sigmoid first: hinge works on raw scores
+                               lambda r, f: F.relu(1 - r.sigmoid()).mean() + F.relu(1 + f.sigmoid()).mean())
+    assert not exercises.check("hinge_discriminator_loss", lambda r, f: (F.relu(1 - r) + F.relu(1 + f)).sum())

