@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 
-from aigc_course.ablation import ROWS, score_samples, to_unit_range, train_config
-from aigc_course.data import load_dataset
+from aigc_course.ablation import ROWS, DCGANConfig, score_samples, to_unit_range, train_config
+from aigc_course.data import ImageData, load_dataset
 from aigc_course.runtime import default_data_dir, hardware
 from dcgan_ablation import save  # this folder is on sys.path when a script in it runs
 
@@ -37,8 +37,8 @@ def meets_bar(scores: dict) -> bool:
             and scores["class_max_frac"] <= BAR["class_max_frac"])
 
 
-def progress(config, data, real, clf_name: str, max_steps: int, every: int, samples: int, seed: int,
-             workdir: Path) -> dict:
+def progress(config: DCGANConfig, data: ImageData, real: torch.Tensor, clf_name: str, max_steps: int, every: int,
+             samples: int, seed: int, workdir: Path) -> dict:
     """Train ``config`` to ``max_steps``, scoring every ``every`` steps; returns the curve and the bar step."""
     points, train_seconds, bar_step = [], 0.0, None
     for steps in range(every, max_steps + 1, every):

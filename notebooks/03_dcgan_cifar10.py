@@ -60,7 +60,7 @@ from IPython.display import Markdown, display
 import aigc_course
 from aigc_course import ablation, exercises, viz
 from aigc_course.data import load_dataset
-from aigc_course.metrics import classifier_record, load_classifier
+from aigc_course.metrics import load_classifier
 from aigc_course.metrics.inception import inception_fid
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
@@ -119,7 +119,7 @@ print(G_demo)
 run = ablation.train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 10),
                             n_samples=64, live=viz.LiveFigure())
 results["train_seconds"] = round(run.train_seconds, 1)
-print(f"{STEPS} generator steps in {run.train_seconds:.0f} s")
+print(f"{STEPS} generator steps in {run.train_seconds:.0f} s ({STEPS * CONFIG.batch_size / run.train_seconds:,.0f} real images/s)")
 run.history.plot()
 plt.show()
 
