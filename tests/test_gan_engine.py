@@ -148,6 +148,8 @@ def test_incompatible_checkpoint_is_rejected_before_loading(mnist, tmp_path):
     assert_same(before, state(G, D))
     with pytest.raises(CheckpointError, match="different settings.*objective: checkpoint 'nonsaturating'"):
         fit_gan(*small_nets(), loader, 4, objective="hinge", progress=False, checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(CheckpointError, match="different settings.*schedule: checkpoint 'constant'"):
+        fit_gan(*small_nets(), loader, 4, schedule="cosine", progress=False, checkpoint_dir=tmp_path, resume=True)
 
 
 def test_checkpoints_load_with_weights_only(tmp_path):

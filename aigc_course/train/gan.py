@@ -137,7 +137,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     history = History(critic=objective in ("hinge", "wgan-gp"))
     ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "ema": ema_decay is not None,
-              "world_size": world}
+              "schedule": schedule, "world_size": world}
     start = 0
     if resume and ckpt.exists():
         state = restore(ckpt, {"G": G, "D": D, "G_ema": G_ema}, {"opt_g": opt_g, "opt_d": opt_d}, config)
