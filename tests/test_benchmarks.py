@@ -69,3 +69,19 @@ def test_dcgan_progress_bar_needs_every_condition():
 def test_inception_fid_quick_reports_fid_and_floor():
     result = _run("inception_fid.py")
     assert result["n"] == 20 and result["inception_fid"] > 0 and result["inception_fid_floor"] > 0
+
+
+def test_judge_fairness_quick_scores_both_judges():
+    result = _run("judge_fairness.py")
+    assert set(result["rows"]) == {"plain", "fair"}
+    for row in result["rows"].values():
+        assert {"real", "blur", "garbage_uniform_noise"} <= set(row["judge_report"])
+        assert 0 <= row["samples_confident_rate"] <= 1 and 0 <= row["untrained_confident_rate"] <= 1
+    assert result["rows"]["fair"]["judge_report"]["garbage_uniform_noise"] <= 0.05
+
+
+def test_committed_judge_table_shows_the_plain_judge_fooled_and_the_fair_one_not():
+    saved = json.loads((BENCH / "results" / "judge_fairness_mnist.json").read_text())
+    plain, fair = saved["rows"]["plain"], saved["rows"]["fair"]
+    assert plain["judge_report"]["garbage_uniform_noise"] > 0.9 and fair["judge_report"]["garbage_uniform_noise"] < 0.05
+    assert fair["test_accuracy"] >= 0.99 and plain["test_accuracy"] >= 0.99

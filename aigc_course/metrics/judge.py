@@ -1,0 +1,110 @@
+"""Judging the judge: is a classifier's confidence a fair measure of "a recognisable digit"?
+
+A generator's *confident rate* (the share of samples a classifier labels with probability >= 0.9)
+is only as honest as the classifier. Two failures make it lie:
+
+- **fooled by garbage** — an ordinary CNN gives extreme logits on inputs unlike any training image,
+  so uniform noise or a checkerboard can be "an 8 with probability 1.0"; a collapsed generator's
+  blobs then score 100 %;
+- **brittle on real digits** — a slight blur or a few flipped pixels, which no reader would notice,
+  can drop its confidence; a generator is then punished for texture, not for the shape of its digits.
+
+:func:`judge_report` measures both on real test images, so every confident rate can be read next to
+them. :func:`random_affine`, :func:`add_noise` and :func:`outlier_images` are the training-time remedies
+that ``train_classifiers`` uses for the MNIST judge: data augmentation and outlier exposure
+(Hendrycks, Mazeika & Dietterich 2019: train the classifier to be *uncertain* on non-digits).
+The report's blur, thickening, thinning, salt-and-pepper, checkerboard and heavy-noise checks are
+held out: the training never sees those kinds of image.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .scores import classifier_scores
+
+
+def random_affine(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image (N, C, H, W) in [-1, 1] rotated ±12°, scaled ±10 %, sheared ±0.15 and shifted ±6 %.
+
+    These are the small deformations of handwriting (the classic MNIST augmentation, Simard et al.
+    2003); the background (-1) fills what moves in.
+    """
+    n = x.shape[0]
+
+    def uniform(*shape: int) -> torch.Tensor:
+        return torch.rand(*shape, generator=generator, device=x.device) * 2 - 1
+
+    angle, scale = uniform(n) * math.radians(12), 1 + uniform(n) * 0.1
+    shear, shift = uniform(n) * 0.15, uniform(n, 2) * 0.12  # shift in units of half the image side
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos / scale, (shear - sin) / scale, shift[:, 0]], 1),
+                         torch.stack([sin / scale, cos / scale, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x + 1, grid, align_corners=False, padding_mode="zeros") - 1
+
+
+def add_noise(x: torch.Tensor, max_std: float = 0.3, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Gaussian pixel noise with a standard deviation drawn per image from U(0, ``max_std``)."""
+    std = torch.rand(x.shape[0], *([1] * (x.ndim - 1)), generator=generator, device=x.device) * max_std
+    return x + std * torch.randn(x.shape, generator=generator, device=x.device)
+
+
+def outlier_images(n: int, shape: tuple[int, int, int] = (1, 28, 28),
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` images that are not digits, for outlier exposure: uniform noise, smooth blobs, flat greys."""
+    c, h, w = shape
+    noise = torch.rand(n, c, h, w, generator=generator) * 2 - 1
+    blobs = torch.tanh(2 * F.interpolate(torch.randn(n, c, h // 4, w // 4, generator=generator), size=(h, w),
+                                         mode="bilinear", align_corners=False))
+    flat = (torch.rand(n, 1, 1, 1, generator=generator) * 2 - 1).expand(n, c, h, w)
+    kind = torch.randint(0, 3, (n, 1, 1, 1), generator=generator)
+    return torch.where(kind == 0, noise, torch.where(kind == 1, blobs, flat))
+
+
+def outlier_exposure_loss(logits: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy from the uniform distribution to the prediction: lowest when the classifier is unsure."""
+    return -logits.log_softmax(1).mean()
+
+
+def _checkerboard(n: int, side: int, cell: int = 4) -> torch.Tensor:
+    yy, xx = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    return (((yy // cell + xx // cell) % 2) * 2 - 1).float().expand(n, 1, side, side)
+
+
+@torch.no_grad()
+def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> dict[str, float]:
+    """Confident rates of ``classifier`` on real single-channel images ``real`` (N, 1, H, W) in [-1, 1],
+    on identity-preserving changes of them, and on images that are not digits.
+
+    A fair judge is confident on the first two groups (a reader would recognise every digit) and not
+    on the third. Keys: ``real``; ``blur`` (3×3 binomial), ``thicker`` / ``thinner`` (strokes one pixel
+    wider / narrower: 2×2 max / min filter), ``salt_pepper`` (3 % of pixels flipped), ``noise_0.15`` (Gaussian, σ = 0.15);
+    ``garbage_uniform_noise``, ``garbage_checkerboard``, ``garbage_heavy_noise`` (the digits under σ = 0.6).
+    """
+    if real.ndim != 4 or real.shape[1] != 1:
+        raise ValueError(f"real must be single-channel images (N, 1, H, W); got shape {tuple(real.shape)}")
+    g = torch.Generator().manual_seed(seed)
+    n, side = real.shape[0], real.shape[-1]
+    kernel = torch.tensor([1.0, 2.0, 1.0])
+    kernel = (kernel[:, None] * kernel[None, :] / 16).view(1, 1, 3, 3)
+    flips = torch.rand(real.shape, generator=g) < 0.03
+    images = {
+        "real": real,
+        "blur": F.conv2d(F.pad(real, (1, 1, 1, 1), value=-1.0), kernel),
+        "thicker": F.max_pool2d(F.pad(real, (0, 1, 0, 1), value=-1.0), 2, 1),
+        "thinner": -F.max_pool2d(F.pad(-real, (0, 1, 0, 1), value=1.0), 2, 1),
+        "salt_pepper": torch.where(flips, -real, real),
+        "noise_0.15": real + 0.15 * torch.randn(real.shape, generator=g),
+        "garbage_uniform_noise": torch.rand(n, 1, side, side, generator=g) * 2 - 1,
+        "garbage_checkerboard": _checkerboard(n, side),
+        "garbage_heavy_noise": real + 0.6 * torch.randn(real.shape, generator=g),
+    }
+    report = {}
+    for name, x in images.items():
+        probs = torch.cat([classifier(x[i:i + 1000].clamp(-1, 1)).softmax(1) for i in range(0, n, 1000)])
+        report[name] = classifier_scores(probs)["confident_rate"]
+    return report
