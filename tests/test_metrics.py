@@ -97,8 +97,8 @@ def test_mnist_judge_is_fair_and_its_record_is_true(mnist_test):
     report = judge_report(load_classifier("mnist"), x[:2000])
     for key in ("real", "blur", "thicker", "thinner", "salt_pepper", "noise_0.15"):
         assert report[key] >= 0.7, (key, report[key])
-    assert report["garbage_uniform_noise"] <= 0.05 and report["garbage_checkerboard"] <= 0.05
-    assert report["garbage_heavy_noise"] <= 0.5
+    for key in ("garbage_uniform_noise", "garbage_checkerboard", "garbage_shuffled_pixels"):
+        assert report[key] <= 0.1, (key, report[key])
     recorded = classifier_record("mnist")["judge_report"]
     assert recorded == pytest.approx(report, abs=2e-3)  # the record was measured, not written by hand
 

@@ -13,7 +13,7 @@ is only as honest as the classifier. Two failures make it lie:
 them. :func:`random_affine`, :func:`add_noise` and :func:`outlier_images` are the training-time remedies
 that ``train_classifiers`` uses for the MNIST judge: data augmentation and outlier exposure
 (Hendrycks, Mazeika & Dietterich 2019: train the classifier to be *uncertain* on non-digits).
-The report's blur, thickening, thinning, salt-and-pepper, checkerboard and heavy-noise checks are
+The report's blur, thickening, thinning, salt-and-pepper, checkerboard and shuffled-pixel checks are
 held out: the training never sees those kinds of image.
 """
 from __future__ import annotations
@@ -75,15 +75,13 @@ def _checkerboard(n: int, side: int, cell: int = 4) -> torch.Tensor:
     return (((yy // cell + xx // cell) % 2) * 2 - 1).float().expand(n, 1, side, side)
 
 
-@torch.no_grad()
-def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> dict[str, float]:
-    """Confident rates of ``classifier`` on real single-channel images ``real`` (N, 1, H, W) in [-1, 1],
-    on identity-preserving changes of them, and on images that are not digits.
+def judge_checks(real: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
+    """The images :func:`judge_report` shows a judge, by name, each of the shape of ``real`` (N, 1, H, W) in [-1, 1].
 
-    A fair judge is confident on the first two groups (a reader would recognise every digit) and not
-    on the third. Keys: ``real``; ``blur`` (3×3 binomial), ``thicker`` / ``thinner`` (strokes one pixel
-    wider / narrower: 2×2 max / min filter), ``salt_pepper`` (3 % of pixels flipped), ``noise_0.15`` (Gaussian, σ = 0.15);
-    ``garbage_uniform_noise``, ``garbage_checkerboard``, ``garbage_heavy_noise`` (the digits under σ = 0.6).
+    ``real``; ``blur`` (3×3 binomial), ``thicker`` / ``thinner`` (strokes one pixel wider / narrower:
+    2×2 max / min filter), ``salt_pepper`` (3 % of pixels flipped), ``noise_0.15`` (Gaussian, σ = 0.15);
+    ``garbage_uniform_noise``, ``garbage_checkerboard``, ``garbage_shuffled_pixels`` (each digit's pixels in
+    random order: the same ink, no shape).
     """
     if real.ndim != 4 or real.shape[1] != 1:
         raise ValueError(f"real must be single-channel images (N, 1, H, W); got shape {tuple(real.shape)}")
@@ -92,7 +90,7 @@ def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> di
     kernel = torch.tensor([1.0, 2.0, 1.0])
     kernel = (kernel[:, None] * kernel[None, :] / 16).view(1, 1, 3, 3)
     flips = torch.rand(real.shape, generator=g) < 0.03
-    images = {
+    checks = {
         "real": real,
         "blur": F.conv2d(F.pad(real, (1, 1, 1, 1), value=-1.0), kernel),
         "thicker": F.max_pool2d(F.pad(real, (0, 1, 0, 1), value=-1.0), 2, 1),
@@ -101,10 +99,22 @@ def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> di
         "noise_0.15": real + 0.15 * torch.randn(real.shape, generator=g),
         "garbage_uniform_noise": torch.rand(n, 1, side, side, generator=g) * 2 - 1,
         "garbage_checkerboard": _checkerboard(n, side),
-        "garbage_heavy_noise": real + 0.6 * torch.randn(real.shape, generator=g),
+        "garbage_shuffled_pixels": torch.gather(real.flatten(1), 1, torch.argsort(torch.rand(n, side * side, generator=g), 1)
+                                                ).view_as(real),
     }
+    return {name: x.clamp(-1, 1) for name, x in checks.items()}
+
+
+@torch.no_grad()
+def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> dict[str, float]:
+    """Confident rates of ``classifier`` on real single-channel images ``real`` (N, 1, H, W) in [-1, 1],
+    on identity-preserving changes of them, and on images that are not digits (:func:`judge_checks`).
+
+    A fair judge is confident on the first two groups (a reader would recognise every digit) and not
+    on the third.
+    """
     report = {}
-    for name, x in images.items():
-        probs = torch.cat([classifier(x[i:i + 1000].clamp(-1, 1)).softmax(1) for i in range(0, n, 1000)])
+    for name, x in judge_checks(real, seed).items():
+        probs = torch.cat([classifier(x[i:i + 1000]).softmax(1) for i in range(0, len(x), 1000)])
         report[name] = classifier_scores(probs)["confident_rate"]
     return report
