@@ -17,7 +17,6 @@ import json
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import torch
 
@@ -26,18 +25,7 @@ from aigc_course.data import load_dataset
 from aigc_course.metrics.classifier import load_classifier
 from aigc_course.metrics.scores import fid_floor
 from aigc_course.runtime import default_data_dir, hardware
-
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def save(result: dict, path: Path, order: list[str]) -> None:
-    """Merge ``result``'s rows into the table at ``path`` (kept in the chapter's row order), atomically."""
-    saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
-    merged = {**saved["rows"], **result["rows"]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**result, "rows": {name: merged[name] for name in order if name in merged}}, indent=1) + "\n")
-    tmp.replace(path)
+from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,11 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--rows", nargs="*", help="row names (default: all)")
     p.add_argument("--steps", type=int, help="generator steps per row (default: the chapter's quick budget)")
     p.add_argument("--samples", type=int, help="samples scored per row (default: the dataset's, 10,000 for MNIST)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="torch CPU threads (1 lets two processes share 2 cores)")
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--quick", action="store_true", help="smoke run: 2 rows, 20 steps, 500 samples")
-    p.add_argument("--save", action="store_true")
+    add_run_arguments(p, "smoke run: 2 rows, 20 steps, 500 samples")
     args = p.parse_args(argv)
     table = ROWS[args.dataset]
     rows = args.rows or list(table["rows"])
@@ -86,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"(floor {floor:.2f})  classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  "
               f"{seconds:.0f} s", flush=True)
         if args.save and not args.quick:  # after every row, so a long run that stops keeps what it measured
-            save(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table["rows"]))
+            save_rows(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table["rows"]))
     print(json.dumps(result))
     return result
 

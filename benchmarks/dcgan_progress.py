@@ -25,9 +25,8 @@ import torch
 from aigc_course.ablation import ROWS, DCGANConfig, score_samples, to_unit_range, train_config
 from aigc_course.data import ImageData, load_dataset
 from aigc_course.runtime import default_data_dir, hardware
-from dcgan_ablation import save  # this folder is on sys.path when a script in it runs
+from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BAR = {"confident_rate": 0.8, "class_min_frac": 0.05, "class_max_frac": 0.15}
 
 
@@ -66,11 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--max-steps", type=int, default=16_000)
     p.add_argument("--every", type=int, default=2000)
     p.add_argument("--samples", type=int, default=5000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="torch CPU threads (1 lets two processes share 2 cores)")
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--quick", action="store_true", help="smoke run: 1 row, 2 points of 10 steps, 200 samples")
-    p.add_argument("--save", action="store_true")
+    add_run_arguments(p, "smoke run: 1 row, 2 points of 10 steps, 200 samples")
     args = p.parse_args(argv)
     table = ROWS[args.dataset]
     unknown = sorted(set(args.rows) - set(table["rows"]))
@@ -95,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                                  args.max_steps, args.every, args.samples,
                                                                  args.seed, Path(workdir))}
         if args.save and not args.quick:
-            save(result, RESULTS / f"dcgan_progress_{args.dataset}.json", list(table["rows"]))
+            save_rows(result, RESULTS / f"dcgan_progress_{args.dataset}.json", list(table["rows"]))
     print(json.dumps(result))
     return result
 

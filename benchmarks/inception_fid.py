@@ -15,16 +15,12 @@ import json
 import sys
 import time
 from datetime import date
-from pathlib import Path
-
-import torch
 
 from aigc_course.ablation import ROWS, to_unit_range, train_config
 from aigc_course.data import load_dataset
 from aigc_course.metrics.inception import InceptionFeatures, inception_fid
 from aigc_course.runtime import default_data_dir, hardware
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from common import RESULTS, write_json  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -56,8 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
               "hardware": hardware()}
     result["fid_seconds"] = round(time.perf_counter() - start, 1)
     if args.save and not args.quick:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "inception_fid.json").write_text(json.dumps(result, indent=1) + "\n")
+        write_json(RESULTS / "inception_fid.json", result)
     print(json.dumps(result))
     return result
 

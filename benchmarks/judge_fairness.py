@@ -23,7 +23,6 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
 import torch
 
@@ -36,19 +35,14 @@ from aigc_course.metrics.train_classifiers import train_judge
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train import sample
 from aigc_course.train.supervised import classification_loss
-from dcgan_ablation import save  # this folder is on sys.path when a script in it runs
+from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PLAIN_EPOCHS = 2
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="torch CPU threads")
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--quick", action="store_true", help="smoke run: 10 judge steps, 20 generator steps, 500 samples")
-    p.add_argument("--save", action="store_true")
+    add_run_arguments(p, "smoke run: 10 judge steps, 20 generator steps, 500 samples")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -91,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
               "date": date.today().isoformat(), "hardware": hardware(), "torch_threads": torch.get_num_threads(),
               "rows": out}
     if args.save and not args.quick:
-        save(result, RESULTS / "judge_fairness_mnist.json", list(judges))
+        save_rows(result, RESULTS / "judge_fairness_mnist.json", list(judges))
     print(json.dumps(result))
     return result
 

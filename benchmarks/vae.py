@@ -15,7 +15,6 @@ import json
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import torch
 
@@ -23,8 +22,7 @@ from aigc_course.data import load_dataset
 from aigc_course.metrics.likelihood import iw_nll, nelbo
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train.vae import QUICK_STEPS, binarize, train_vae
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from common import RESULTS, write_json  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -56,8 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
               "eval_seconds": round(time.perf_counter() - start, 1), "device": args.device,
               "torch_threads": torch.get_num_threads(), "date": date.today().isoformat(), "hardware": hardware()}
     if args.save and not args.quick:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "vae.json").write_text(json.dumps(result, indent=1) + "\n")
+        write_json(RESULTS / "vae.json", result)
     print(json.dumps(result))
     return result
 

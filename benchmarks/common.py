@@ -1,0 +1,37 @@
+"""What the benchmark scripts share: where results go, how they are written, the run options.
+
+Every script writes its JSON under ``results/`` through :func:`write_json`, which replaces the file
+atomically, so a run stopped half-way never leaves a half-written table. Scripts import this module
+by name: the folder of a running script is on ``sys.path``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` to ``path`` as indented JSON, atomically (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def save_rows(result: dict, path: Path, order: list[str]) -> None:
+    """Merge ``result``'s rows into the table at ``path`` (kept in ``order``); the other keys are ``result``'s."""
+    saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
+    merged = {**saved["rows"], **result["rows"]}
+    write_json(path, {**result, "rows": {name: merged[name] for name in order if name in merged}})
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
+    """The options every training benchmark takes: --seed, --threads, --data-dir, --quick, --save."""
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, help="torch CPU threads (1 lets two processes share 2 cores)")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--save", action="store_true")
