@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from .runtime import REPO_ROOT, hardware
+from .runtime import REPO_ROOT, hardware, write_json
 
 
 def results_dir() -> Path:
@@ -55,11 +55,7 @@ def record_results(notebook: str, values: Mapping[str, Any]) -> Path:
         raise ValueError(f"notebook={notebook!r} is not allowed; give the notebook's name, e.g. '00_setup'")
     payload = {"notebook": stem, "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                "hardware": hardware(), "results": _plain(dict(values))}
-    out = results_dir() / f"{stem}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(tmp, out)
+    out = write_json(results_dir() / f"{stem}.json", payload)
     print(f"[results] recorded {len(values)} values in {out}")
     return out
 

@@ -1,10 +1,11 @@
-"""Run settings shared by every notebook: device choice, seeding, parameter checks.
+"""Run settings shared by every notebook: device choice, seeding, parameter checks, safe JSON writes.
 
 Every notebook's parameters cell holds ``QUICK``, ``SEED``, ``DEVICE`` and ``DATA_DIR``;
 :func:`setup` checks them all before any work starts and returns a :class:`RunConfig`.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
@@ -141,6 +142,20 @@ def hardware() -> dict[str, Any]:
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
+
+
+def write_json(path: Path, data: Any, indent: int = 2) -> Path:
+    """Write ``data`` to ``path`` as JSON, atomically: a temporary file beside it, then ``os.replace``.
+
+    A run stopped half-way leaves the previous file, never half a table; results, classifier records
+    and benchmark tables are all written through here.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=indent) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def package_versions() -> dict[str, str]:

@@ -1,8 +1,8 @@
 """What the benchmark scripts share: where results go, how they are written, the run options.
 
 Every script writes its JSON under ``results/`` through :func:`write_json`, which replaces the file
-atomically, so a run stopped half-way never leaves a half-written table. Scripts import this module
-by name: the folder of a running script is on ``sys.path``.
+atomically (``aigc_course.runtime.write_json``), so a run stopped half-way never leaves a half-written
+table. Scripts import this module by name: the folder of a running script is on ``sys.path``.
 """
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import argparse
 import json
 from pathlib import Path
 
+from aigc_course import runtime
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write ``data`` to ``path`` as indented JSON, atomically (a temporary file, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    tmp.replace(path)
+    """Write ``data`` to ``path`` as JSON with one-space indents (the committed tables' layout), atomically."""
+    runtime.write_json(path, data, indent=1)
 
 
 def save_rows(result: dict, path: Path, order: list[str]) -> None:

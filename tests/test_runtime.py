@@ -75,3 +75,23 @@ def test_package_versions_lists_requirements():
     v = aigc_course.package_versions()
     assert v["torch"] == torch.__version__.split("+")[0] or v["torch"].startswith(torch.__version__.split("+")[0])
     assert set(v) >= {"python", "torchvision", "torchmetrics", "numpy", "matplotlib"}
+
+
+def test_write_json_is_atomic(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from aigc_course.runtime import write_json
+
+    target = write_json(tmp_path / "table.json", {"rows": [1, 2]})
+    assert target.read_text() == '{\n  "rows": [\n    1,\n    2\n  ]\n}\n'
+
+    def crash_half_way(self, text):  # a write that dies after half the bytes
+        with open(self, "w") as f:
+            f.write(text[: len(text) // 2])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", crash_half_way)
+    with pytest.raises(OSError, match="disk full"):
+        write_json(target, {"rows": [3, 4, 5]})
+    monkeypatch.undo()
+    assert target.read_text() == '{\n  "rows": [\n    1,\n    2\n  ]\n}\n'  # the old table, whole

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data import load_dataset
-from ..runtime import check_choice, check_int, hardware, seed_everything
+from ..runtime import check_choice, check_int, hardware, seed_everything, write_json
 from ..train.checkpoint import save_checkpoint
 from ..train.supervised import LossFn, classification_loss, fit
 from .classifier import RECORD, SHAPES, SmallCNN, weight_path
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         records[name] = train(name, args.data_dir)
         print(f"[classifier] {name}: test accuracy {records[name]['test_accuracy']:.4f}, "
               f"real confident rate {records[name]['real_confident_rate']:.4f}")
-        RECORD.write_text(json.dumps(records, indent=2) + "\n")
+        write_json(RECORD, records)  # after each dataset, so a later failure keeps the earlier records
 
 
 if __name__ == "__main__":
