@@ -27,6 +27,15 @@ def save_rows(result: dict, path: Path, order: list[str]) -> None:
     write_json(path, {**result, "rows": {name: merged[name] for name in order if name in merged}})
 
 
+def finish(result: dict, path: Path, save: bool) -> dict:
+    """End a run: write ``result`` to ``path`` if asked (never in --quick mode), print it as one JSON line."""
+    if save:
+        write_json(path, result)
+        print(f"[bench] saved {path}")
+    print(json.dumps(result))
+    return result
+
+
 def add_run_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
     """The options every training benchmark takes: --seed, --threads, --data-dir, --quick, --save."""
     parser.add_argument("--seed", type=int, default=0)

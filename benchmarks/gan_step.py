@@ -29,8 +29,9 @@ import aigc_course
 from aigc_course.data import DatasetNotFoundError, load_dataset, load_torchvision_dataset
 from aigc_course.recipes import RECIPES
 from aigc_course.train import fit_gan
+from common import RESULTS as RESULTS_DIR, write_json  # this folder is on sys.path when a script in it runs
 
-RESULTS = Path(__file__).resolve().parent / "results" / "gan_step.json"
+RESULTS = RESULTS_DIR / "gan_step.json"
 
 
 def reference_dataset(data_dir: Path | None) -> tuple[torch.utils.data.Dataset, str]:
@@ -150,9 +151,8 @@ def main() -> None:
         "reference_peak_cuda_mb": round(ref_mem, 1) if cuda else None,
     }
     if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "hardware": aigc_course.hardware(),
-                                       "command": " ".join(sys.argv), "result": result}, indent=2) + "\n")
+        write_json(RESULTS, {"date": time.strftime("%Y-%m-%d"), "hardware": aigc_course.hardware(),
+                             "command": " ".join(sys.argv), "result": result})
         print(f"[bench] saved {RESULTS}")
     print(json.dumps(result))
 

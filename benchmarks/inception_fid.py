@@ -11,7 +11,6 @@ The last line printed is the JSON of the run; ``--save`` writes it to results/in
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import date
@@ -20,7 +19,7 @@ from aigc_course.ablation import ROWS, to_unit_range, train_config
 from aigc_course.data import load_dataset
 from aigc_course.metrics.inception import InceptionFeatures, inception_fid
 from aigc_course.runtime import default_data_dir, hardware
-from common import RESULTS, write_json  # this folder is on sys.path when a script in it runs
+from common import RESULTS, finish  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -51,10 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
               "train_seconds": round(run.train_seconds, 1), "device": "cpu", "date": date.today().isoformat(),
               "hardware": hardware()}
     result["fid_seconds"] = round(time.perf_counter() - start, 1)
-    if args.save and not args.quick:
-        write_json(RESULTS / "inception_fid.json", result)
-    print(json.dumps(result))
-    return result
+    return finish(result, RESULTS / "inception_fid.json", args.save and not args.quick)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ The last line printed is the JSON of the run.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import date
@@ -22,7 +21,7 @@ from aigc_course.data import load_dataset
 from aigc_course.metrics.likelihood import iw_nll, nelbo
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train.vae import QUICK_STEPS, binarize, train_vae
-from common import RESULTS, write_json  # this folder is on sys.path when a script in it runs
+from common import RESULTS, finish  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -53,10 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
               "test_iw_nll_nats": iw, "test_iw_nll_se": iw_se, "iw_k": args.k, "iw_images": args.iw_images,
               "eval_seconds": round(time.perf_counter() - start, 1), "device": args.device,
               "torch_threads": torch.get_num_threads(), "date": date.today().isoformat(), "hardware": hardware()}
-    if args.save and not args.quick:
-        write_json(RESULTS / "vae.json", result)
-    print(json.dumps(result))
-    return result
+    return finish(result, RESULTS / "vae.json", args.save and not args.quick)
 
 
 if __name__ == "__main__":
