@@ -42,15 +42,16 @@ class DCGANConfig:
     batch_norm: bool = True
     ema_decay: float | None = None
     schedule: str = "constant"
+    n_classes: int = 0  # > 0: class-conditional G and D (the generator is told which digit to draw)
 
     def replace(self, **changes) -> "DCGANConfig":
         return dataclasses.replace(self, **changes)
 
     def build(self, nc: int, image_size: int) -> tuple[Generator, Discriminator]:
         """Fresh generator and discriminator for images of ``nc`` channels and side ``image_size``."""
-        return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size),
+        return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size, n_classes=self.n_classes),
                 Discriminator(ndf=self.ndf, nc=nc, image_size=image_size, spectral_norm=self.spectral_norm,
-                              batch_norm=self.batch_norm))
+                              batch_norm=self.batch_norm, n_classes=self.n_classes))
 
     def fit_kwargs(self) -> dict:
         """The ``fit_gan`` keyword arguments this configuration sets."""
@@ -79,6 +80,9 @@ MNIST_ROWS: dict[str, tuple[str, DCGANConfig]] = {
     "no-batchnorm": ("failure: no batch norm in D", TEXTBOOK.replace(batch_norm=False)),
     "saturating": ("failure: saturating (minimax) generator loss", TEXTBOOK.replace(objective="minimax")),
     "lr-1e-3": ("Adam 1e-3 for both networks (often called too high)", TEXTBOOK.replace(lr_g=1e-3, lr_d=1e-3)),
+    "conditional": ("uses the labels: class-conditional G and projection D", TEXTBOOK.replace(n_classes=10)),
+    "conditional-lr-1e-3": ("uses the labels: class-conditional, Adam 1e-3",
+                            TEXTBOOK.replace(n_classes=10, lr_g=1e-3, lr_d=1e-3)),
 }
 MNIST_STEPS = 4000  # chapter 2's quick budget in generator steps
 
@@ -122,7 +126,7 @@ def _judge(classifier_name: str) -> torch.nn.Module:
 
 @torch.no_grad()
 def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, floor: float | None = None,
-                  with_floor: bool = True) -> dict:
+                  with_floor: bool = True, labels: torch.Tensor | None = None) -> dict:
     """Judge generated images ``fake`` (in [-1, 1]) with the shipped classifier ``classifier_name``.
 
     Returns the confident rate (max softmax >= 0.9) beside the same rate on real test images, the
@@ -130,7 +134,9 @@ def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, 
     the classifier-feature FID against ``real`` beside the real-vs-real floor at the same N
     (``floor``: pass a precomputed one to save its cost; ``with_floor=False`` skips it and reports
     ``None``, e.g. when comparing several sample sets of one model). ``real`` needs at least
-    2·len(fake) images for the floor.
+    2·len(fake) images for the floor. ``labels``: the classes a conditional generator was asked for;
+    then ``label_agreement`` is the fraction the judge assigns to the asked class (else ``None``).
+    With labels, class coverage is set by the sampler, so agreement is the number that tests the model.
     """
     check_choice("classifier_name", classifier_name, ("mnist", "fashion-mnist", "cifar10"))
     clf = _judge(classifier_name)
@@ -140,11 +146,13 @@ def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, 
     generator = torch.Generator().manual_seed(0)
     ref = real[torch.randperm(len(real), generator=generator)[:n]]
     fractions = scores.pop("class_fractions")
+    agreement = None if labels is None else (probs.argmax(1) == labels.to(probs.device)).float().mean().item()
     if with_floor and floor is None:
         floor = fid_floor(real, clf, n)
     return {**scores, "real_confident_rate": classifier_record(classifier_name)["real_confident_rate"],
             "class_fractions": fractions, "class_min_frac": min(fractions), "class_max_frac": max(fractions),
-            "fid": fid(ref, fake, clf), "fid_floor": floor if with_floor else None, "n_samples": n}
+            "fid": fid(ref, fake, clf), "fid_floor": floor if with_floor else None, "n_samples": n,
+            "label_agreement": agreement}
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,7 @@ from aigc_course.data import load_dataset
 from aigc_course.metrics.classifier import load_classifier
 from aigc_course.metrics.scores import fid_floor
 from aigc_course.runtime import default_data_dir, hardware
+from aigc_course.train import sample_labels
 from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
 
 
@@ -61,10 +62,11 @@ def main(argv: list[str] | None = None) -> dict:
         start = time.perf_counter()
         run = train_config(config, data, steps, seed=args.seed, progress=False)
         seconds = time.perf_counter() - start
-        scores = score_samples(run.sample(args.samples, seed=args.seed + 1), real, clf_name, floor=floor)
+        scores = score_samples(run.sample(args.samples, seed=args.seed + 1), real, clf_name, floor=floor,
+                               labels=sample_labels(run.generator, args.samples))
         out[name] = {"description": description, "steps": steps, "batch_size": config.batch_size,
                      "train_seconds": round(seconds, 1), "images_per_second": round(steps * config.batch_size / seconds),
-                     **{k: v for k, v in scores.items() if k != "class_fractions"},
+                     **{k: v for k, v in scores.items() if k != "class_fractions" and v is not None},
                      "class_fractions": [round(f, 4) for f in scores["class_fractions"]]}
         print(f"[ablation] {name:>14}: confident {scores['confident_rate']:.3f}  FID {scores['fid']:.2f} "
               f"(floor {floor:.2f})  classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  "

@@ -25,6 +25,7 @@ import torch
 from aigc_course.ablation import ROWS, DCGANConfig, score_samples, to_unit_range, train_config
 from aigc_course.data import ImageData, load_dataset
 from aigc_course.runtime import default_data_dir, hardware
+from aigc_course.train import sample_labels
 from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
 
 BAR = {"confident_rate": 0.8, "class_min_frac": 0.05, "class_max_frac": 0.15}
@@ -44,9 +45,11 @@ def progress(config: DCGANConfig, data: ImageData, real: torch.Tensor, clf_name:
         run = train_config(config, data, steps, seed=seed, progress=False, checkpoint_dir=workdir,
                            checkpoint_every=every, resume=steps > every)
         train_seconds += run.train_seconds
-        scores = score_samples(run.sample(samples, seed=seed + 1), real, clf_name, with_floor=False)
+        scores = score_samples(run.sample(samples, seed=seed + 1), real, clf_name, with_floor=False,
+                               labels=sample_labels(run.generator, samples))
         point = {"steps": steps, "train_seconds": round(train_seconds, 1),
-                 **{k: round(scores[k], 4) for k in ("confident_rate", "class_min_frac", "class_max_frac", "fid")}}
+                 **{k: round(scores[k], 4) for k in ("confident_rate", "class_min_frac", "class_max_frac", "fid",
+                                                     "label_agreement") if scores[k] is not None}}
         points.append(point)
         print(f"[progress] {steps:>6} steps: confident {point['confident_rate']:.3f}  FID {point['fid']:.2f}  "
               f"classes {point['class_min_frac']:.3f}-{point['class_max_frac']:.3f}  {train_seconds:.0f} s", flush=True)

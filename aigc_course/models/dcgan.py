@@ -5,12 +5,17 @@ norm in both networks (not on the discriminator's input layer or the generator's
 in the generator with a tanh output, LeakyReLU(0.2) in the discriminator, weights drawn from
 N(0, 0.02). The discriminator returns *logits*: the sigmoid lives in the loss
 (``binary_cross_entropy_with_logits``), which is numerically safe, unlike ``BCELoss`` after a sigmoid.
+
+``n_classes > 0`` makes both networks class-conditional (chapter 2's last ablation row): the
+generator reads a one-hot label beside z (Mirza & Osindero 2014), and the discriminator adds a
+projection term ⟨embed(y), features⟩ to its logit (Miyato & Koyama 2018), which costs almost nothing.
 """
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
@@ -24,17 +29,28 @@ def _start_size(image_size: int) -> int:
     return 7 if image_size == 28 else 4
 
 
-class Generator(nn.Module):
-    """z of shape (N, nz) → image (N, nc, image_size, image_size) in [-1, 1]."""
+def _check_labels(module: nn.Module, y: torch.Tensor | None, n: int) -> None:
+    """A conditional network needs labels (N,) in [0, n_classes); an unconditional one takes none."""
+    k = module.n_classes
+    if k == 0 and y is not None:
+        raise ValueError(f"{type(module).__name__} has n_classes=0 (unconditional) but was given labels y")
+    if k > 0 and (y is None or y.shape != (n,) or y.dtype != torch.long):
+        got = None if y is None else f"{tuple(y.shape)} {y.dtype}"
+        raise ValueError(f"{type(module).__name__} has n_classes={k} and needs labels y of shape ({n},), "
+                         f"dtype torch.long, values in [0, {k}); got {got}")
 
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28) -> None:
+
+class Generator(nn.Module):
+    """z of shape (N, nz) → image (N, nc, image_size, image_size) in [-1, 1]; with ``n_classes``, also labels y (N,)."""
+
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28, n_classes: int = 0) -> None:
         super().__init__()
-        self.nz, self.nc, self.image_size = nz, nc, image_size
+        self.nz, self.nc, self.image_size, self.n_classes = nz, nc, image_size, n_classes
         start = _start_size(image_size)
         n_up = int(math.log2(image_size // start))  # each transposed conv doubles the side
         width = ngf * 2 ** (n_up - 1)
         # Project z to a start×start map: a transposed conv with kernel = start on a 1×1 input.
-        layers: list[nn.Module] = [nn.ConvTranspose2d(nz, width, start, 1, 0, bias=False),
+        layers: list[nn.Module] = [nn.ConvTranspose2d(nz + n_classes, width, start, 1, 0, bias=False),
                                    nn.BatchNorm2d(width), nn.ReLU(True)]
         for _ in range(n_up - 1):
             layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),
@@ -44,8 +60,11 @@ class Generator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.apply(init_weights)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(z.shape[0], self.nz, 1, 1))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        _check_labels(self, y, z.shape[0])
+        if self.n_classes:
+            z = torch.cat([z.view(z.shape[0], self.nz), F.one_hot(y, self.n_classes).to(z.dtype)], 1)
+        return self.net(z.reshape(z.shape[0], -1, 1, 1))
 
 
 class Discriminator(nn.Module):
@@ -53,12 +72,14 @@ class Discriminator(nn.Module):
 
     ``spectral_norm=True`` wraps every convolution in spectral normalisation (Miyato et al. 2018)
     and, as usual with it, drops batch norm: stabilising D is a model choice, not a training-loop hack.
-    ``batch_norm=False`` alone gives the "no batch norm" ablation.
+    ``batch_norm=False`` alone gives the "no batch norm" ablation. With ``n_classes``, ``forward``
+    takes labels y (N,) and adds the projection ⟨embed(y), Σ features⟩ to the logit.
     """
 
     def __init__(self, ndf: int = 64, nc: int = 1, image_size: int = 28, spectral_norm: bool = False,
-                 batch_norm: bool = True) -> None:
+                 batch_norm: bool = True, n_classes: int = 0) -> None:
         super().__init__()
+        self.n_classes = n_classes
         start = _start_size(image_size)
         n_down = int(math.log2(image_size // start))
         wrap = _sn if spectral_norm else (lambda m: m)
@@ -72,19 +93,28 @@ class Discriminator(nn.Module):
             width *= 2
         layers += [wrap(nn.Conv2d(width, 1, start, 1, 0))]  # start×start map → one logit
         self.net = nn.Sequential(*layers)
+        self.embed = wrap(nn.Embedding(n_classes, width)) if n_classes else None
         self.apply(init_weights)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        _check_labels(self, y, x.shape[0])
+        if not self.n_classes:
+            return self.net(x).flatten()
+        features = self.net[:-1](x)  # (N, width, start, start), before the last conv
+        projection = (self.embed(y) * features.sum((2, 3))).sum(1)  # does this image look like class y?
+        return self.net[-1](features).flatten() + projection
 
 
 def init_weights(m: nn.Module) -> None:
-    """DCGAN initialisation: conv weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
+    """DCGAN initialisation: conv and label-embedding weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
         weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
         nn.init.normal_(weight, 0.0, 0.02)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.Embedding):
+        weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
+        nn.init.normal_(weight, 0.0, 0.02)
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)

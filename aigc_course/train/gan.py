@@ -7,6 +7,9 @@ One step = ``n_critic`` discriminator updates, then one generator update:
 2. G step: D judges the same fakes *without* detach, so the gradient flows through D into G; D's own
    weights are frozen for this pass (their gradients would be wasted), and only G's optimizer steps.
 
+A class-conditional pair (``G.n_classes == D.n_classes > 0``) trains on the same step: D sees real
+images with their labels and fakes with the labels they were generated from, drawn uniformly.
+
 Numbers are read back from the device every ``log_every`` steps, not every step; a NaN or infinite
 loss stops the run with the step named, before any bad weights reach a checkpoint.
 """
@@ -53,20 +56,36 @@ class GANRun:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
+    def sample(self, n: int, seed: int = 0, batch_size: int = 500, labels: torch.Tensor | None = None) -> torch.Tensor:
         """``n`` samples (on the CPU, in [-1, 1]) from :attr:`generator` in eval mode, noise seeded by ``seed``."""
-        return sample(self.generator, n, seed=seed, batch_size=batch_size)
+        return sample(self.generator, n, seed=seed, batch_size=batch_size, labels=labels)
+
+
+def sample_labels(G: nn.Module, n: int) -> torch.Tensor | None:
+    """The labels :func:`sample` uses by default: 0, 1, …, K−1, 0, 1, … (every class equally often), or None."""
+    k = getattr(G, "n_classes", 0)
+    return torch.arange(n) % k if k else None
 
 
 @torch.no_grad()
-def sample(G: nn.Module, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
-    """Draw ``n`` images from generator ``G`` (eval mode, restored afterwards) with seeded N(0, I) noise."""
+def sample(G: nn.Module, n: int, seed: int = 0, batch_size: int = 500,
+           labels: torch.Tensor | None = None) -> torch.Tensor:
+    """Draw ``n`` images from generator ``G`` (eval mode, restored afterwards) with seeded N(0, I) noise.
+
+    A class-conditional ``G`` (``G.n_classes > 0``) is given ``labels`` (N,), by default
+    :func:`sample_labels`: a uniform label prior, stratified so each class gets its share.
+    """
     device = next(G.parameters()).device
     g = torch.Generator().manual_seed(seed)
+    if labels is None:
+        labels = sample_labels(G, n)
     was_training = G.training
     G.eval()
-    out = [G(torch.randn(min(batch_size, n - i), G.nz, generator=g).to(device)).float().cpu()
-           for i in range(0, n, batch_size)]
+    out = []
+    for i in range(0, n, batch_size):
+        z = torch.randn(min(batch_size, n - i), G.nz, generator=g).to(device)
+        y = None if labels is None else labels[i:i + len(z)].to(device)
+        out.append(G(z, y).float().cpu() if y is not None else G(z).float().cpu())
     G.train(was_training)
     return torch.cat(out)
 
@@ -91,7 +110,8 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     """Train generator ``G`` against discriminator ``D`` for ``steps`` generator steps.
 
     Args:
-        G, D: the networks; ``G.nz`` is the noise size and ``D`` returns logits of shape (N,).
+        G, D: the networks; ``G.nz`` is the noise size and ``D`` returns logits of shape (N,). When
+            both have ``n_classes > 0`` they are class-conditional: ``G(z, y)``, ``D(x, y)``.
         loader: batches of real images on the training device (under torchrun, one shard per rank).
         steps: total generator steps (when resuming, the run continues up to this count).
         objective: one of ``minimax``, ``nonsaturating``, ``hinge``, ``wgan-gp`` (see :mod:`.losses`).
@@ -124,6 +144,13 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
                          f"{rank} of {world}; build it with data.loader(..., rank={rank}, world_size={world})")
     if not hasattr(G, "nz"):
         raise ValueError("G must have an attribute nz, the size of its noise input")
+    n_classes = getattr(G, "n_classes", 0)
+    if getattr(D, "n_classes", 0) != n_classes:
+        raise ValueError(f"G has n_classes={n_classes} but D has n_classes={getattr(D, 'n_classes', 0)}; "
+                         "a conditional pair needs the same number of classes in both")
+    if n_classes and objective == "wgan-gp":
+        raise ValueError("objective='wgan-gp' is not allowed with a class-conditional pair; "
+                         f"choose one of {tuple(o for o in OBJECTIVES if o != 'wgan-gp')}")
 
     device = loader.device
     use_amp, memfmt = speed_options(device, amp, channels_last)
@@ -136,7 +163,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     z_gen = torch.Generator(device=device).manual_seed(seed * 1_000_003 + rank)
     history = History(critic=objective in ("hinge", "wgan-gp"))
     ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
-    config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "ema": ema_decay is not None,
+    config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": n_classes, "ema": ema_decay is not None,
               "schedule": schedule, "world_size": world}
     start = 0
     if resume and ckpt.exists():
@@ -158,6 +185,10 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     # The G step runs D without DDP: D is frozen there, so there is nothing to all-reduce.
     D_frozen = torch.compile(D) if compile else D
     keep_graph = n_critic == 1  # with one D step, the G step reuses that step's fakes
+
+    def draw_labels(n: int) -> torch.Tensor:
+        """Labels for n fakes, uniform over the classes, from the loop's noise stream (so resume matches)."""
+        return torch.randint(n_classes, (n,), device=device, generator=z_gen)
     if history.critic:
         def score(logits: torch.Tensor) -> torch.Tensor:
             return logits.float().mean()
@@ -189,12 +220,14 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         set_lr([opt_g, opt_d], [lr_g, lr_d], schedule, step, steps)
         # --- discriminator / critic: n_critic updates on detached fakes ---
         for i in range(n_critic):
-            real = next(batches)[0].contiguous(memory_format=memfmt)
+            real, real_y = next(batches)
+            real = real.contiguous(memory_format=memfmt)
             z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
+            labels = (real_y, draw_labels(real.shape[0])) if n_classes else ()  # (real's, fakes') labels
             with autocast(device, use_amp), torch.set_grad_enabled(keep_graph):
-                fake = G_step(z)
+                fake = G_step(z, *labels[1:])
             with autocast(device, use_amp):
-                real_logits, fake_logits = D_step(real), D_step(fake.detach())
+                real_logits, fake_logits = D_step(real, *labels[:1]), D_step(fake.detach(), *labels[1:])
                 loss_d = d_loss(objective, real_logits, fake_logits)
             if objective == "wgan-gp":  # float32, plain D: it differentiates a gradient (double backward)
                 loss_d = loss_d + gp_weight * gradient_penalty(D, real, fake.detach().float(), z_gen)
@@ -203,11 +236,13 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
             opt_d.step()
         # --- generator: gradients flow through a frozen D into G ---
         if not keep_graph:
+            z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
+            labels = (real_y, draw_labels(real.shape[0])) if n_classes else ()
             with autocast(device, use_amp):
-                fake = G_step(torch.randn(real.shape[0], G.nz, device=device, generator=z_gen))
+                fake = G_step(z, *labels[1:])
         D.requires_grad_(False)
         with autocast(device, use_amp):
-            loss_g = g_loss(objective, D_frozen(fake))
+            loss_g = g_loss(objective, D_frozen(fake, *labels[1:]))
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
