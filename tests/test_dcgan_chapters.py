@@ -144,10 +144,10 @@ def test_inception_fid_is_near_zero_for_a_set_with_itself_and_caches_real_statis
     assert len(list((tmp_path / "build" / "cache").glob("inception_real_24_*.pt"))) == 1
 
 
-@pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
-def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(dataset):
+@pytest.mark.parametrize("dataset, row", [("mnist", None), ("mnist", "conditional-lr-1e-3"), ("cifar10", None)])
+def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(dataset, row):
     table = ablation.ROWS[dataset]
-    config = table["rows"][table["chapter"]][1]  # the chapter trains this row, quick and full
+    config = table["rows"][row or table["chapter"]][1]  # the chapter's model (quick and full) or its live row
     data = load_dataset(dataset, "train", data_dir=real_data_dir_or_skip("MNIST" if dataset == "mnist" else "CIFAR10-subset"),
                         verbose=False)
     run = ablation.train_config(config, data, 2, seed=0, amp=True, channels_last=True, progress=False)

@@ -226,6 +226,12 @@ def test_torch_compile_on_cpu(mnist):
     assert run.G is G and len(run.history["loss_g"]) == 2
 
 
+def test_torch_compile_on_cpu_with_a_conditional_pair(mnist):
+    G, D = Generator(nz=16, ngf=8, n_classes=10), Discriminator(ndf=8, n_classes=10)
+    run = fit_gan(G, D, mnist.loader(16, drop_last=True), 2, compile=True, amp=True, progress=False, log_every=1)
+    assert len(run.history["loss_g"]) == 2 and torch.isfinite(run.sample(10)).all()
+
+
 def test_history_plot_has_labelled_panels(mnist):
     run = fit_gan(*small_nets(), mnist.loader(16, drop_last=True), 6, progress=False, log_every=2)
     fig = run.history.plot(smooth=2)
