@@ -96,6 +96,9 @@ CIFAR_ROWS: dict[str, tuple[str, DCGANConfig]] = {
                       _SN_HINGE.replace(lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9))),
     "ema": ("generator EMA (decay 0.999)", CIFAR_TEXTBOOK.replace(ema_decay=0.999)),
     "lr-5e-4": ("Adam 5e-4 for both networks", CIFAR_TEXTBOOK.replace(lr_g=5e-4, lr_d=5e-4)),
+    "conditional": ("uses the labels: class-conditional G and projection D", CIFAR_TEXTBOOK.replace(n_classes=10)),
+    "conditional-lr-5e-4": ("uses the labels: class-conditional, Adam 5e-4",
+                            CIFAR_TEXTBOOK.replace(n_classes=10, lr_g=5e-4, lr_d=5e-4)),
 }
 CIFAR_STEPS = 2000  # chapter 3's quick budget in generator steps
 
