@@ -17,7 +17,7 @@ from typing import Any, Callable
 import torch
 
 from .latent import slerp
-from .metrics.scores import classifier_scores
+from .metrics.scores import classifier_scores, torn_rate
 from .models.mlp import MLPDiscriminator
 from .train.losses import d_loss, g_loss, gradient_penalty
 from .train.vae import bernoulli_log_likelihood, gaussian_kl
@@ -146,6 +146,9 @@ EXERCISES: dict[str, Exercise] = {
                       "sin((1 − t)Ω)/sin Ω and sin(tΩ)/sin Ω."),
     "confident_rate": Exercise(confident_rate, _probs,
                                "take each row's maximum probability, compare with 0.9 (>=), average; return a float."),
+    "torn_rate": Exercise(torn_rate, _probs,
+                          "sort each row (or use topk(2)): the largest must be < 0.9 and the two largest together "
+                          ">= 0.9; average the rows that satisfy both; return a float."),
     "kl_to_standard_normal": Exercise(kl_to_standard_normal, _gaussian_params,
                                       "½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) with σ² = exp(logvar); sum over the last "
                                       "dimension, one value per row."),

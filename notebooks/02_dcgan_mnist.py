@@ -64,7 +64,7 @@ import aigc_course
 from aigc_course import ablation, exercises, viz
 from aigc_course.data import load_dataset
 from aigc_course.latent import interpolate, truncated_noise
-from aigc_course.metrics import kid, load_classifier
+from aigc_course.metrics import kid, load_classifier, torn_between_two
 from aigc_course.metrics.judge import judge_checks, judge_report
 from aigc_course.metrics.memorization import memorization_report
 from aigc_course.models import Discriminator, Generator
@@ -410,13 +410,15 @@ results["progress"] = {name: {"bar_step": r["bar_step"], "images_per_second": r[
 # %%
 with torch.no_grad():
     probs = torch.cat([clf(fake[i:i + 1000]).softmax(1) for i in range(0, len(fake), 1000)])
+    real_probs = clf(real_test).softmax(1)
+torn, real_torn = torn_between_two(probs), torn_between_two(real_probs).float().mean().item()
+unconfident = 1 - scores["confident_rate"]
+results["ambiguity"] = {"unconfident": unconfident, "torn_between_two": torn.float().mean().item(),
+                        "real_torn_between_two": real_torn}
+print(f"not confident: {unconfident:.1%} of the chapter model's {len(fake):,} samples; torn between exactly two "
+      f"digits: {torn.float().mean():.1%} (that is {torn.float().mean() / unconfident:.0%} of the unconfident ones); "
+      f"real test digits torn: {real_torn:.1%}")
 top2 = probs.topk(2, dim=1)
-unsure = top2.values[:, 0] < 0.9
-torn = unsure & (top2.values.sum(1) >= 0.9)
-results["ambiguity"] = {"unconfident": unsure.float().mean().item(), "torn_between_two": torn.float().mean().item()}
-print(f"not confident: {unsure.float().mean():.1%} of the chapter model's {len(fake):,} samples; "
-      f"torn between exactly two digits: {torn.float().mean():.1%} (that is {torn.sum() / unsure.sum():.0%} "
-      f"of the unconfident ones)")
 fig, axes = plt.subplots(2, 8, figsize=(12, 3.6))
 for ax, i in zip(axes.flat, torn.nonzero().flatten()[:16].tolist()):
     (a, b), (pa, pb) = top2.indices[i].tolist(), top2.values[i].tolist()
@@ -451,7 +453,7 @@ assert x_demo.shape == (4, 1, 28, 28) and D_demo_c(x_demo, y_demo).shape == (4,)
 # given, and it needs labelled data. Its class coverage is set by the sampler, so the number that tests it is
 # how often the judge sees the digit that was asked for (the table's last column). The unconditional numbers
 # of sections 6 and 8b stay as they are: in quick mode the judge calls about 44 % of the unconditional model's
-# samples unconfident, six in ten of those torn between two digits. Conditioning returns in later chapters,
+# samples unconfident, six in ten of those torn between two digits (real test digits: about 2 % torn). Conditioning returns in later chapters,
 # where the "label" becomes a whole image.
 
 # %% [markdown]
@@ -556,7 +558,18 @@ def confident_rate(probs: torch.Tensor) -> float:
 exercises.check("confident_rate", confident_rate);
 
 # %% [markdown]
-# **Exercise 3 (open).** Set `LIVE_ROWS = ["saturating", "no-batchnorm"]` and re-run the live rows of section 8c. Which curve
+# **Exercise 3.** Implement the torn-between-two rate of section 8c: the fraction of rows of `probs` (N, 10)
+# whose largest entry is below 0.9 while the two largest together reach at least 0.9, as a Python float.
+
+# %%
+def torn_rate(probs: torch.Tensor) -> float:
+    raise NotImplementedError("replace this line with your answer")
+
+
+exercises.check("torn_rate", torn_rate);
+
+# %% [markdown]
+# **Exercise 4 (open).** Set `LIVE_ROWS = ["saturating", "no-batchnorm"]` and re-run the live rows of section 8c. Which curve
 # of section 4 tells you, without looking at samples, that the saturating run is failing?
 
 # %%

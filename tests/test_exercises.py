@@ -67,3 +67,20 @@ def test_chapter3_hinge_exercise_rejects_the_usual_mistakes():
     assert not exercises.check("hinge_discriminator_loss",  # a sigmoid first: hinge works on raw scores
                                lambda r, f: F.relu(1 - r.sigmoid()).mean() + F.relu(1 + f.sigmoid()).mean())
     assert not exercises.check("hinge_discriminator_loss", lambda r, f: (F.relu(1 - r) + F.relu(1 + f)).sum())
+
+
+def test_torn_rate_checker_accepts_the_answer_and_rejects_near_misses():
+    def answer(probs):
+        top2 = probs.topk(2, dim=1).values
+        return ((top2[:, 0] < 0.9) & (top2.sum(1) >= 0.9)).float().mean().item()
+
+    assert exercises.check("torn_rate", answer)
+    assert not exercises.check("torn_rate", lambda p: (p.max(1).values < 0.9).float().mean().item())  # all unconfident
+    assert not exercises.check("torn_rate", lambda p: ((p.topk(2, dim=1).values.sum(1) >= 0.9)).float().mean().item())
+
+
+def test_torn_between_two_flags_only_two_way_doubt():
+    from aigc_course.metrics import torn_between_two
+
+    probs = torch.tensor([[0.95, 0.05, 0.0], [0.6, 0.35, 0.05], [0.4, 0.3, 0.3], [0.5, 0.4, 0.1]])
+    assert torn_between_two(probs).tolist() == [False, True, False, True]

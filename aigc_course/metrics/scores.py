@@ -31,6 +31,24 @@ def classifier_scores(probs: torch.Tensor, threshold: float = 0.9) -> dict:
             "class_fractions": fractions.tolist(), "inception_score": float(kl.mean().exp())}
 
 
+def torn_between_two(probs: torch.Tensor, threshold: float = 0.9) -> torch.Tensor:
+    """Which samples are *torn between two classes*: top probability below ``threshold``, top two at least it.
+
+    Splits the unconfident samples of :func:`classifier_scores` into the ambiguous ones (the
+    classifier hesitates between exactly two classes, e.g. a 4 that could be a 9) and the rest
+    (blurry, broken or no-class images). It says nothing about *which* pairs, and, like every score
+    here, it inherits the classifier's biases: read its rate next to the same rate on real images.
+    Returns a boolean tensor (N,).
+    """
+    top2 = probs.double().topk(2, dim=1).values
+    return (top2[:, 0] < threshold) & (top2.sum(1) >= threshold)
+
+
+def torn_rate(probs: torch.Tensor, threshold: float = 0.9) -> float:
+    """The fraction of samples :func:`torn_between_two` flags."""
+    return float(torn_between_two(probs, threshold).double().mean())
+
+
 class _Features(nn.Module):
     """Adapts a classifier with ``.features`` to torchmetrics' feature-extractor interface."""
 
