@@ -331,9 +331,9 @@ plt.show()
 # %% [markdown]
 # How to read it (the numbers above are the committed measurement; the sentences describe that run):
 #
-# - **No change that keeps the generator unconditional comes close to real digits at this budget.** The textbook recipe scores about 55 %;
-#   the best rows, batch 128 with the learning rate doubled ("improved") and Adam 1e-3 at batch 64 (green, the
-#   chapter's model, at half the cost per step), about 56–57 %. The confident rate barely separates the rows;
+# - **No change that keeps the generator unconditional comes close to real digits at this budget.** The
+#   textbook recipe scores about 55 %; the best rows, batch 128 with the learning rate doubled ("improved") and
+#   Adam 1e-3 at batch 64 (green, the chapter's model, at half the cost per step), about 56–57 %. The confident rate barely separates the rows;
 #   FID does (textbook 10.4, the two best 7.3–7.6). All are far from the 98 % of real digits: at 4,000 steps
 #   the generator is still early in training (section 8b measures how much the steps matter).
 # - **Higher learning rates help here.** 5e-4 and even 1e-3 — often called too high — beat 2e-4 on FID:
@@ -453,8 +453,8 @@ assert x_demo.shape == (4, 1, 28, 28) and D_demo_c(x_demo, y_demo).shape == (4,)
 # given, and it needs labelled data. Its class coverage is set by the sampler, so the number that tests it is
 # how often the judge sees the digit that was asked for (the table's last column). The unconditional numbers
 # of sections 6 and 8b stay as they are: in quick mode the judge calls about 44 % of the unconditional model's
-# samples unconfident, six in ten of those torn between two digits (real test digits: about 2 % torn). Conditioning returns in later chapters,
-# where the "label" becomes a whole image.
+# samples unconfident, six in ten of those torn between two digits (real test digits: about 2 % torn).
+# Conditioning returns in later chapters, where the "label" becomes a whole image.
 
 # %% [markdown]
 # **Re-running rows live.** Quick mode re-trains the conditional row at a shorter budget (1,500 steps, so the
@@ -590,8 +590,8 @@ def torn_rate(probs: torch.Tensor) -> float:
 exercises.check("torn_rate", torn_rate);
 
 # %% [markdown]
-# **Exercise 4 (open).** Set `LIVE_ROWS = ["saturating", "no-batchnorm"]` and re-run the live rows of section 8c. Which curve
-# of section 4 tells you, without looking at samples, that the saturating run is failing?
+# **Exercise 4 (open).** Set `LIVE_ROWS = ["saturating", "no-batchnorm"]` and re-run the live rows of
+# section 8c. Which curve of section 4 tells you, without looking at samples, that the saturating run is failing?
 
 # %%
 aigc_course.record_results("02_dcgan_mnist", results);

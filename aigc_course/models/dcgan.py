@@ -6,7 +6,7 @@ in the generator with a tanh output, LeakyReLU(0.2) in the discriminator, weight
 N(0, 0.02). The discriminator returns *logits*: the sigmoid lives in the loss
 (``binary_cross_entropy_with_logits``), which is numerically safe, unlike ``BCELoss`` after a sigmoid.
 
-``n_classes > 0`` makes both networks class-conditional (chapter 2's last ablation row): the
+``n_classes > 0`` makes both networks class-conditional (the "conditional" ablation rows): the
 generator reads a one-hot label beside z (Mirza & Osindero 2014), and the discriminator adds a
 projection term ⟨embed(y), features⟩ to its logit (Miyato & Koyama 2018), which costs almost nothing.
 """
@@ -41,7 +41,7 @@ def _check_labels(module: nn.Module, y: torch.Tensor | None, n: int) -> None:
 
 
 class Generator(nn.Module):
-    """z of shape (N, nz) → image (N, nc, image_size, image_size) in [-1, 1]; with ``n_classes``, also labels y (N,)."""
+    """z (N, nz) → image (N, nc, image_size, image_size) in [-1, 1]; with ``n_classes``, also labels y (N,)."""
 
     def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28, n_classes: int = 0) -> None:
         super().__init__()

@@ -56,7 +56,8 @@ class GANRun:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int = 0, batch_size: int = 500, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def sample(self, n: int, seed: int = 0, batch_size: int = 500,
+               labels: torch.Tensor | None = None) -> torch.Tensor:
         """``n`` samples (on the CPU, in [-1, 1]) from :attr:`generator` in eval mode, noise seeded by ``seed``."""
         return sample(self.generator, n, seed=seed, batch_size=batch_size, labels=labels)
 
@@ -163,8 +164,8 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     z_gen = torch.Generator(device=device).manual_seed(seed * 1_000_003 + rank)
     history = History(critic=objective in ("hinge", "wgan-gp"))
     ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
-    config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": n_classes, "ema": ema_decay is not None,
-              "schedule": schedule, "world_size": world}
+    config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": n_classes,
+              "ema": ema_decay is not None, "schedule": schedule, "world_size": world}
     start = 0
     if resume and ckpt.exists():
         state = restore(ckpt, {"G": G, "D": D, "G_ema": G_ema}, {"opt_g": opt_g, "opt_d": opt_d}, config)
