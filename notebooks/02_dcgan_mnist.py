@@ -25,7 +25,9 @@
 # - how to judge the judge: a plainly trained classifier calls noise a digit, and what fixes it;
 # - linear vs spherical latent interpolation, and what the truncation trick does to this generator;
 # - which changes to the textbook recipe actually buy quality at a fixed budget — an ablation table
-#   measured by `benchmarks/dcgan_ablation.py`.
+#   measured by `benchmarks/dcgan_ablation.py`;
+# - why an unconditional generator draws digits *between* digits, and how giving it the label
+#   (class-conditional GAN, projection discriminator) takes it past 90 % confident digits at the same budget.
 #
 # The source articles' DCGAN code builds `netG = Discriminator()`, steps both optimizers after one
 # mixed backward pass, and saves images from a batch variable that is never defined. Every one of those
