@@ -107,14 +107,11 @@ class Discriminator(nn.Module):
 
 def init_weights(m: nn.Module) -> None:
     """DCGAN initialisation: conv and label-embedding weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)):
         weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
         nn.init.normal_(weight, 0.0, 0.02)
-        if m.bias is not None:
+        if getattr(m, "bias", None) is not None:  # an embedding has none
             nn.init.zeros_(m.bias)
-    elif isinstance(m, nn.Embedding):
-        weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
-        nn.init.normal_(weight, 0.0, 0.02)
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)

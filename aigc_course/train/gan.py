@@ -85,8 +85,8 @@ def sample(G: nn.Module, n: int, seed: int = 0, batch_size: int = 500,
     out = []
     for i in range(0, n, batch_size):
         z = torch.randn(min(batch_size, n - i), G.nz, generator=g).to(device)
-        y = None if labels is None else labels[i:i + len(z)].to(device)
-        out.append(G(z, y).float().cpu() if y is not None else G(z).float().cpu())
+        y = () if labels is None else (labels[i:i + len(z)].to(device),)  # an unconditional G takes z alone
+        out.append(G(z, *y).float().cpu())
     G.train(was_training)
     return torch.cat(out)
 
@@ -187,9 +187,10 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     D_frozen = torch.compile(D) if compile else D
     keep_graph = n_critic == 1  # with one D step, the G step reuses that step's fakes
 
-    def draw_labels(n: int) -> torch.Tensor:
-        """Labels for n fakes, uniform over the classes, from the loop's noise stream (so resume matches)."""
-        return torch.randint(n_classes, (n,), device=device, generator=z_gen)
+    def fake_labels(n: int) -> tuple[torch.Tensor, ...]:
+        """The extra arguments G and D take for n fakes: () when unconditional, else labels drawn
+        uniformly from the loop's noise stream (so a resumed run draws the same ones)."""
+        return (torch.randint(n_classes, (n,), device=device, generator=z_gen),) if n_classes else ()
     if history.critic:
         def score(logits: torch.Tensor) -> torch.Tensor:
             return logits.float().mean()
@@ -223,12 +224,13 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         for i in range(n_critic):
             real, real_y = next(batches)
             real = real.contiguous(memory_format=memfmt)
+            real_args = (real_y,) if n_classes else ()
             z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
-            labels = (real_y, draw_labels(real.shape[0])) if n_classes else ()  # (real's, fakes') labels
+            fake_args = fake_labels(real.shape[0])
             with autocast(device, use_amp), torch.set_grad_enabled(keep_graph):
-                fake = G_step(z, *labels[1:])
+                fake = G_step(z, *fake_args)
             with autocast(device, use_amp):
-                real_logits, fake_logits = D_step(real, *labels[:1]), D_step(fake.detach(), *labels[1:])
+                real_logits, fake_logits = D_step(real, *real_args), D_step(fake.detach(), *fake_args)
                 loss_d = d_loss(objective, real_logits, fake_logits)
             if objective == "wgan-gp":  # float32, plain D: it differentiates a gradient (double backward)
                 loss_d = loss_d + gp_weight * gradient_penalty(D, real, fake.detach().float(), z_gen)
@@ -238,12 +240,12 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         # --- generator: gradients flow through a frozen D into G ---
         if not keep_graph:
             z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
-            labels = (real_y, draw_labels(real.shape[0])) if n_classes else ()
+            fake_args = fake_labels(real.shape[0])
             with autocast(device, use_amp):
-                fake = G_step(z, *labels[1:])
+                fake = G_step(z, *fake_args)
         D.requires_grad_(False)
         with autocast(device, use_amp):
-            loss_g = g_loss(objective, D_frozen(fake, *labels[1:]))
+            loss_g = g_loss(objective, D_frozen(fake, *fake_args))
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
