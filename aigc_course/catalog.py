@@ -7,6 +7,10 @@ recommended). The README's chapter table is generated from it::
     python -m aigc_course.catalog --write-readme          # regenerate the table
     python -m aigc_course.catalog --times build/notebook_times.json --write-readme
                                                           # first take the latest measured times
+    python -m aigc_course.catalog --tests 02              # chapter 2's tests (``make test CHAPTER=02``)
+
+Each entry also names the unit-test files of its chapter (``tests``); every chapter's local loop
+runs those, the exercise checkers, the layout and notebook-hygiene tests, and its notebook.
 """
 from __future__ import annotations
 
@@ -93,12 +97,34 @@ def update_times(times_file: Path) -> None:
     INDEX.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+ALWAYS = ("test_exercises.py", "test_layout.py", "test_notebook_hygiene.py")  # cheap, and about every chapter
+
+
+def chapter_tests(chapter: str) -> list[str]:
+    """The pytest arguments of chapter ``chapter`` (``"02"`` or ``"2"``): its unit tests and its notebook run."""
+    entries = {e["notebook"][:2]: e for e in load_index()}
+    key = chapter.zfill(2) if chapter.isdigit() else chapter
+    if key not in entries:
+        raise ValueError(f"CHAPTER={chapter!r} is not allowed; choose one of {', '.join(sorted(entries))}")
+    entry = entries[key]
+    files = dict.fromkeys([*entry["tests"], *ALWAYS])  # in order, without repeats
+    notebook = f"tests/test_notebooks.py::test_notebook_runs_in_quick_mode[{entry['notebook']}]"
+    return [f"tests/{f}" for f in files] + [notebook]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m aigc_course.catalog", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--times", type=Path, help="JSON of measured quick-mode seconds per notebook")
     parser.add_argument("--write-readme", action="store_true", help="rewrite the README chapter table")
+    parser.add_argument("--tests", metavar="NN", help="print chapter NN's pytest arguments and stop")
     args = parser.parse_args(argv)
+    if args.tests:
+        try:
+            print(" ".join(f"'{a}'" for a in chapter_tests(args.tests)))
+        except ValueError as err:
+            parser.error(str(err))
+        return
     if args.times:
         update_times(args.times)
     if args.write_readme:

@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from .runtime import REPO_ROOT, check_choice
+from .runtime import REPO_ROOT, check_choice, write_json
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 BUILD = REPO_ROOT / "build"
@@ -54,11 +54,21 @@ def execute_notebook(path: Path, mode: str = "quick", out_dir: Path = BUILD / "n
             os.environ["MPLBACKEND"] = saved
     seconds = time.perf_counter() - start
     if mode == "quick":
-        times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
-        times[path.name] = round(seconds, 1)
-        TIMES.parent.mkdir(parents=True, exist_ok=True)
-        TIMES.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n")
+        record_time(path.name, seconds)
     return seconds
+
+
+def record_time(name: str, seconds: float, times_file: Path = TIMES) -> None:
+    """Add one notebook's quick-mode seconds to ``times_file``, under a lock: parallel test workers each
+    record their own notebooks into the same file, and none may lose another's entry."""
+    import fcntl
+
+    times_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(times_file.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        times = json.loads(times_file.read_text()) if times_file.exists() else {}
+        times[name] = round(seconds, 1)
+        write_json(times_file, dict(sorted(times.items())))
 
 
 def export_html(executed: Path, out_dir: Path = BUILD / "html") -> Path:

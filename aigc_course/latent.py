@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from .runtime import check_choice, check_int
+
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
     """Spherical interpolation between rows of ``z0`` and ``z1`` at fraction ``t`` ∈ [0, 1].
@@ -28,10 +30,8 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float | torch.Tensor) -> torch.
 
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, method: str = "slerp") -> torch.Tensor:
     """``steps`` points from vector ``z0`` to ``z1`` (shape (d,)), as rows of a (steps, d) tensor."""
-    if method not in ("linear", "slerp"):
-        raise ValueError(f"method={method!r} is not allowed; choose linear or slerp")
-    if steps < 2:
-        raise ValueError(f"steps={steps!r} is not allowed; use an integer >= 2")
+    check_choice("method", method, ("linear", "slerp"))
+    check_int("steps", steps, minimum=2)
     ts = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
     if method == "linear":
         return (1 - ts) * z0 + ts * z1

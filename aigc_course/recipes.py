@@ -1,46 +1,63 @@
-"""Named training recipes: the configurations the chapters teach, runnable from the command line.
+"""Named training recipes: the models the chapters train, runnable from the command line.
 
-``python -m aigc_course train dcgan-mnist --steps 2000`` trains exactly what chapter 2 builds,
-through the same :func:`~aigc_course.train.fit_gan`, and works under ``torchrun`` too.
+``python -m aigc_course train dcgan-mnist --steps 2000`` trains chapter 2's model (the row its
+ablation names ``chapter``), through the same :func:`~aigc_course.train.fit_gan`, and works under
+``torchrun`` too. Each recipe is read from its chapter's configuration, never copied, so a change
+of the chapter's model changes the recipe. This module and the CLI sit on top of the chapters, like
+the notebooks; the library below never imports them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from torch import nn
 from torchvision.utils import save_image
 
+from .chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
 from .data import load_dataset
-from .models import Discriminator, Generator
 from .runtime import check_choice, check_int, seed_everything
 from .runtime import device as pick_device
 from .train import GANRun, fit_gan
 from .train import distributed as dist_utils
+from .train.dcgan import Ablation, DCGANConfig
+
+SHAPES = {"mnist": (1, 28), "cifar10": (3, 32)}  # channels and side of each recipe's images
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """A dataset, a pair of networks and the settings ``fit_gan`` trains them with."""
+    """A chapter's model: its data set, its configuration and its budget."""
 
     description: str
     dataset: str
-    build: Callable[[], tuple[nn.Module, nn.Module]]
-    steps: int  # default budget in generator steps
-    batch_size: int
-    train: dict[str, Any] = field(default_factory=dict)
+    config: DCGANConfig
+    steps: int  # default budget in generator steps (the chapter's quick budget)
+
+    @classmethod
+    def from_ablation(cls, chapter: str, ablation: Ablation) -> Recipe:
+        return cls(description=f"DCGAN on {ablation.dataset}, {chapter}'s model "
+                               f"(row {ablation.chapter!r}: {ablation.description(ablation.chapter)})",
+                   dataset=ablation.dataset, config=ablation.config(), steps=ablation.steps)
+
+    @property
+    def batch_size(self) -> int:
+        return self.config.batch_size
+
+    @property
+    def train(self) -> dict[str, Any]:
+        """The ``fit_gan`` keyword arguments of this recipe."""
+        return self.config.fit_kwargs()
+
+    def build(self) -> tuple[nn.Module, nn.Module]:
+        """A fresh generator and discriminator (seed torch first for repeatable weights)."""
+        return self.config.build(*SHAPES[self.dataset])
 
 
 RECIPES: dict[str, Recipe] = {
-    "dcgan-mnist": Recipe(
-        description="DCGAN on MNIST, the textbook recipe of chapter 2 (ngf = ndf = 32, batch 64, "
-                    "Adam 2e-4 / beta1 0.5, non-saturating loss)",
-        dataset="mnist",
-        build=lambda: (Generator(nz=100, ngf=32, nc=1, image_size=28), Discriminator(ndf=32, nc=1, image_size=28)),
-        steps=2000, batch_size=64,
-        train={"objective": "nonsaturating", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)},
-    ),
+    "dcgan-mnist": Recipe.from_ablation("chapter 2", ch02_dcgan_mnist.ABLATION),
+    "dcgan-cifar10": Recipe.from_ablation("chapter 3", ch03_dcgan_cifar10.ABLATION),
 }
 
 

@@ -9,9 +9,10 @@ import json
 import os
 import platform
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -89,6 +90,14 @@ def device(name: str = "auto", seed: int | None = None, verbose: bool = True) ->
 
 
 @dataclass(frozen=True)
+class Budget:
+    """A notebook parameter's default in each mode: ``quick`` on a laptop CPU, ``full`` on a GPU."""
+
+    quick: Any
+    full: Any
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """The checked settings of one notebook run."""
 
@@ -100,6 +109,14 @@ class RunConfig:
     def pick(self, quick: Any, full: Any) -> Any:
         """Return ``quick`` in quick mode and ``full`` otherwise, e.g. ``cfg.pick(800, 20_000)`` steps."""
         return quick if self.quick else full
+
+    def budget(self, name: str, value: Any, budgets: Mapping[str, Budget], minimum: int = 1) -> int:
+        """A count parameter of a notebook: ``value`` when the learner set it, else this mode's default
+        from ``budgets[name]`` (a chapter's ``BUDGETS``); either way checked to be an integer >= ``minimum``."""
+        if value is None:
+            default = budgets[check_choice("budget", name, tuple(budgets))]
+            value = self.pick(default.quick, default.full)
+        return check_int(name, value, minimum)
 
 
 def default_data_dir() -> Path:

@@ -5,9 +5,9 @@ title and labelled axes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
-
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -171,3 +171,54 @@ class LiveFigure:
         else:
             self._handle.update(fig)
         plt.close(fig)  # shown through the handle; stop the inline backend from showing it again
+
+
+def ablation_colors(ablation, names: Sequence[str]) -> list[str]:
+    """Bar colours of an ablation chart: green the chapter's row, red a "failure" row, orange a row that
+    uses the labels (class-conditional), blue the rest. ``ablation`` is a :class:`~aigc_course.train.dcgan.Ablation`."""
+    return ["C2" if n == ablation.chapter else "C3" if "failure" in ablation.description(n)
+            else "C1" if ablation.config(n).n_classes else "C0" for n in names]
+
+
+def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = "class",
+                   fid_label: str = "FID / floor") -> str:
+    """A committed ablation table (``benchmarks/results/dcgan_ablation_*.json``) as Markdown, rows in ``names``'
+    order, under a caption that says how and where it was measured."""
+    rows, hw = bench["rows"], bench["hardware"]
+    first = rows[names[0]]
+    caption = (f"**{first['steps']} generator steps per row, {first['n_samples']:,} samples, seed {bench['seed']}, "
+               f"{bench['date']}, {hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}**")
+    header = (f"| row | change | confident | classes (min–max) | {fid_label} | IS analogue | judge = asked {asked} |\n"
+              "|---|---|---|---|---|---|---|")
+    lines = [f"| {name} | {r['description']} | {r['confident_rate']:.1%} | {r['class_min_frac']:.1%}–"
+             f"{r['class_max_frac']:.1%} | {r['fid']:.2f} / {r['fid_floor']:.2f} | {r['inception_score']:.2f} | "
+             f"{format(r['label_agreement'], '.1%') if r.get('label_agreement') is not None else '–'} |"
+             for name in names for r in [rows[name]]]
+    return "\n".join([caption, "", header, *lines])
+
+
+def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Sequence[str],
+                   confident: bool = True, real_confident_rate: float | None = None) -> plt.Figure:
+    """Bars per ablation row: the confident rate (when ``confident``, beside the textbook row and real
+    images) and classifier-feature FID on a log scale beside the real-vs-real floor."""
+    rows = bench["rows"]
+    fig, axes = plt.subplots(1, 2 if confident else 1, figsize=(11 if confident else 7, 0.35 * len(names) + 1.2),
+                             sharey=True, squeeze=False)
+    axes = list(axes[0])
+    if confident:
+        ax = axes.pop(0)
+        ax.barh(names, [rows[n]["confident_rate"] for n in names], color=colors)
+        ax.axvline(rows["textbook"]["confident_rate"], color="k", ls=":", label="textbook")
+        if real_confident_rate is not None:
+            ax.axvline(real_confident_rate, color="grey", ls="--", label="real images")
+        ax.set(title="confident rate (higher is better)",
+               xlabel=f"fraction of {rows[names[0]]['n_samples']:,} samples", xlim=(0, 1))
+        ax.legend(fontsize=8)
+    ax = axes[0]
+    ax.barh(names, [rows[n]["fid"] for n in names], color=colors)
+    ax.axvline(rows["textbook"]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
+    ax.set(title="FID on classifier features (lower is better)", xlabel="FID (log scale)", xscale="log")
+    ax.legend(fontsize=8)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig

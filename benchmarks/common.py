@@ -11,8 +11,12 @@ import json
 from pathlib import Path
 
 from aigc_course import runtime
+from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
+from aigc_course.train.dcgan import Ablation
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The chapters' ablation tables by data set (chapter 2: MNIST, chapter 3: CIFAR-10).
+ABLATIONS: dict[str, Ablation] = {"mnist": ch02_dcgan_mnist.ABLATION, "cifar10": ch03_dcgan_cifar10.ABLATION}
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -1,4 +1,5 @@
-"""Chapter 2/3 ablation: every row of ``aigc_course.ablation`` trained at the chapter's budget, then scored.
+"""Chapter 2/3 ablation: every row of a chapter's ``ABLATION`` (``aigc_course.chapters``), trained at the
+chapter's budget, then scored.
 
     python benchmarks/dcgan_ablation.py --dataset mnist --save            # all rows, chapter budget
     python benchmarks/dcgan_ablation.py --rows textbook ema --threads 1   # some rows, one core each
@@ -20,59 +21,67 @@ from datetime import date
 
 import torch
 
-from aigc_course.ablation import ROWS, score_samples, to_unit_range, train_config
-from aigc_course.data import load_dataset
+from aigc_course.data import load_dataset, to_unit_range
+from aigc_course.metrics import score_samples
 from aigc_course.metrics.classifier import load_classifier
 from aigc_course.metrics.scores import fid_floor
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train import sample_labels
-from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
+from aigc_course.train.dcgan import train_config
+
+from common import (  # this folder is on sys.path when a script in it runs
+    ABLATIONS,
+    RESULTS,
+    add_run_arguments,
+    save_rows,
+)
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", default="mnist", choices=sorted(ROWS))
+    p.add_argument("--dataset", default="mnist", choices=sorted(ABLATIONS))
     p.add_argument("--rows", nargs="*", help="row names (default: all)")
     p.add_argument("--steps", type=int, help="generator steps per row (default: the chapter's quick budget)")
     p.add_argument("--samples", type=int, help="samples scored per row (default: the dataset's, 10,000 for MNIST)")
     add_run_arguments(p, "smoke run: 2 rows, 20 steps, 500 samples")
     args = p.parse_args(argv)
-    table = ROWS[args.dataset]
-    rows = args.rows or list(table["rows"])
-    steps = args.steps or table["steps"]
-    args.samples = args.samples or table["samples"]
+    table = ABLATIONS[args.dataset]
+    rows = args.rows or list(table.rows)
+    steps = args.steps or table.steps
+    args.samples = args.samples or table.samples
     if args.quick:
         rows, steps, args.samples = rows[:2], 20, 500
-    unknown = sorted(set(rows) - set(table["rows"]))
+    unknown = sorted(set(rows) - set(table.rows))
     if unknown:
-        p.error(f"unknown rows {unknown}; choose from {sorted(table['rows'])}")
+        p.error(f"unknown rows {unknown}; choose from {sorted(table.rows)}")
     if args.threads:
         torch.set_num_threads(args.threads)
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset(args.dataset, "train", data_dir=data_dir)
     real = to_unit_range(data.images)
-    clf_name = table["classifier"]
+    clf_name = table.classifier
     floor = fid_floor(real, load_classifier(clf_name), args.samples)
     out: dict = {}
     result = {"benchmark": "dcgan_ablation", "dataset": args.dataset, "data_source": data.source,
               "seed": args.seed, "date": date.today().isoformat(), "hardware": hardware(),
               "torch_threads": torch.get_num_threads(), "rows": out}
     for name in rows:
-        description, config = table["rows"][name]
+        description, config = table.rows[name]
         start = time.perf_counter()
         run = train_config(config, data, steps, seed=args.seed, progress=False)
         seconds = time.perf_counter() - start
         scores = score_samples(run.sample(args.samples, seed=args.seed + 1), real, clf_name, floor=floor,
                                labels=sample_labels(run.generator, args.samples))
         out[name] = {"description": description, "steps": steps, "batch_size": config.batch_size,
-                     "train_seconds": round(seconds, 1), "images_per_second": round(steps * config.batch_size / seconds),
+                     "train_seconds": round(seconds, 1),
+                     "images_per_second": round(steps * config.batch_size / seconds),
                      **{k: v for k, v in scores.items() if k != "class_fractions" and v is not None},
                      "class_fractions": [round(f, 4) for f in scores["class_fractions"]]}
         print(f"[ablation] {name:>14}: confident {scores['confident_rate']:.3f}  FID {scores['fid']:.2f} "
               f"(floor {floor:.2f})  classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  "
               f"{seconds:.0f} s", flush=True)
         if args.save and not args.quick:  # after every row, so a long run that stops keeps what it measured
-            save_rows(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table["rows"]))
+            save_rows(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table.rows))
     print(json.dumps(result))
     return result
 

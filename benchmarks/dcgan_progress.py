@@ -22,11 +22,18 @@ from pathlib import Path
 
 import torch
 
-from aigc_course.ablation import ROWS, DCGANConfig, score_samples, to_unit_range, train_config
-from aigc_course.data import ImageData, load_dataset
+from aigc_course.data import ImageData, load_dataset, to_unit_range
+from aigc_course.metrics import score_samples
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train import sample_labels
-from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
+from aigc_course.train.dcgan import DCGANConfig, train_config
+
+from common import (  # this folder is on sys.path when a script in it runs
+    ABLATIONS,
+    RESULTS,
+    add_run_arguments,
+    save_rows,
+)
 
 BAR = {"confident_rate": 0.8, "class_min_frac": 0.05, "class_max_frac": 0.15}
 
@@ -70,10 +77,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--samples", type=int, default=5000)
     add_run_arguments(p, "smoke run: 1 row, 2 points of 10 steps, 200 samples")
     args = p.parse_args(argv)
-    table = ROWS[args.dataset]
-    unknown = sorted(set(args.rows) - set(table["rows"]))
+    table = ABLATIONS[args.dataset]
+    unknown = sorted(set(args.rows) - set(table.rows))
     if unknown:
-        p.error(f"unknown rows {unknown}; choose from {sorted(table['rows'])}")
+        p.error(f"unknown rows {unknown}; choose from {sorted(table.rows)}")
     if args.every <= 0 or args.max_steps < args.every:
         p.error(f"--every {args.every} must be positive and at most --max-steps {args.max_steps}")
     if args.quick:
@@ -87,13 +94,13 @@ def main(argv: list[str] | None = None) -> dict:
               "samples": args.samples, "bar": BAR, "date": date.today().isoformat(), "hardware": hardware(),
               "torch_threads": torch.get_num_threads(), "rows": out}
     for name in args.rows:
-        description, config = table["rows"][name]
+        description, config = table.rows[name]
         with tempfile.TemporaryDirectory() as workdir:
-            out[name] = {"description": description, **progress(config, data, real, table["classifier"],
+            out[name] = {"description": description, **progress(config, data, real, table.classifier,
                                                                  args.max_steps, args.every, args.samples,
                                                                  args.seed, Path(workdir))}
         if args.save and not args.quick:
-            save_rows(result, RESULTS / f"dcgan_progress_{args.dataset}.json", list(table["rows"]))
+            save_rows(result, RESULTS / f"dcgan_progress_{args.dataset}.json", list(table.rows))
     print(json.dumps(result))
     return result
 

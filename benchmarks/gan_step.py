@@ -29,7 +29,9 @@ import aigc_course
 from aigc_course.data import DatasetNotFoundError, load_dataset, load_torchvision_dataset
 from aigc_course.recipes import RECIPES
 from aigc_course.train import fit_gan
-from common import RESULTS as RESULTS_DIR, write_json  # this folder is on sys.path when a script in it runs
+
+from common import RESULTS as RESULTS_DIR  # this folder is on sys.path when a script in it runs
+from common import write_json
 
 RESULTS = RESULTS_DIR / "gan_step.json"
 

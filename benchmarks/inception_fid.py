@@ -15,11 +15,12 @@ import sys
 import time
 from datetime import date
 
-from aigc_course.ablation import ROWS, to_unit_range, train_config
-from aigc_course.data import load_dataset
+from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.metrics.inception import InceptionFeatures, inception_fid
 from aigc_course.runtime import default_data_dir, hardware
-from common import RESULTS, finish  # this folder is on sys.path when a script in it runs
+from aigc_course.train.dcgan import train_config
+
+from common import ABLATIONS, RESULTS, finish  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -31,15 +32,15 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--save", action="store_true")
     args = p.parse_args(argv)
-    table = ROWS["cifar10"]
-    steps = 10 if args.quick else (args.steps or table["steps"])
+    table = ABLATIONS["cifar10"]
+    steps = 10 if args.quick else (args.steps or table.steps)
     n = 20 if args.quick else args.n
     train = load_dataset("cifar10", "train", data_dir=args.data_dir or default_data_dir())
     test = load_dataset("cifar10", "test", data_dir=args.data_dir or default_data_dir())
     real, real_test = to_unit_range(train.images), to_unit_range(test.images)
     if len(real) < 2 * n:
         p.error(f"--n {n} needs {2 * n} real training images; there are {len(real)}")
-    run = train_config(table["rows"][table["chapter"]][1], train, steps, seed=args.seed, progress=False)
+    run = train_config(table.config(), train, steps, seed=args.seed, progress=False)
     fake = run.sample(n, seed=args.seed + 1)
     net = InceptionFeatures()
     start = time.perf_counter()

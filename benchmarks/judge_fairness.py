@@ -26,16 +26,22 @@ from datetime import date
 
 import torch
 
-from aigc_course.ablation import ROWS, to_unit_range, train_config
-from aigc_course.data import load_dataset
-from aigc_course.metrics.classifier import classifier_record, load_classifier
+from aigc_course.data import load_dataset, to_unit_range
+from aigc_course.metrics.classifier import classifier_record, load_classifier, predict_probs
 from aigc_course.metrics.judge import judge_report
 from aigc_course.metrics.scores import classifier_scores
 from aigc_course.metrics.train_classifiers import train_judge
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train import sample
+from aigc_course.train.dcgan import train_config
 from aigc_course.train.supervised import classification_loss
-from common import RESULTS, add_run_arguments, save_rows  # this folder is on sys.path when a script in it runs
+
+from common import (  # this folder is on sys.path when a script in it runs
+    ABLATIONS,
+    RESULTS,
+    add_run_arguments,
+    save_rows,
+)
 
 PLAIN_EPOCHS = 2
 
@@ -47,12 +53,12 @@ def main(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     data_dir = args.data_dir or default_data_dir()
-    table = ROWS["mnist"]
-    steps, samples = (20, 500) if args.quick else (table["steps"], table["samples"])
+    table = ABLATIONS["mnist"]
+    steps, samples = (20, 500) if args.quick else (table.steps, table.samples)
 
     train = load_dataset("mnist", "train", data_dir=data_dir)
     test_images = to_unit_range(load_dataset("mnist", "test", data_dir=data_dir).images)
-    config = table["rows"][table["chapter"]][1]
+    config = table.config()
     run = train_config(config, train, steps, seed=args.seed, progress=False)
     torch.manual_seed(args.seed)
     sample_sets = {"samples": run.sample(samples, seed=args.seed + 1),  # the trained generator
@@ -71,17 +77,18 @@ def main(argv: list[str] | None = None) -> dict:
                      "judge_report": {k: round(v, 4) for k, v in judge_report(model, test_images[:2000]).items()}}
         for set_name, images in sample_sets.items():
             with torch.no_grad():
-                probs = torch.cat([model(images[i:i + 1000]).softmax(1) for i in range(0, len(images), 1000)])
+                probs = predict_probs(model, images)
             scores = classifier_scores(probs)
             out[name] |= {f"{set_name}_confident_rate": round(scores["confident_rate"], 4),
                           f"{set_name}_class_min_frac": round(min(scores["class_fractions"]), 4),
                           f"{set_name}_class_max_frac": round(max(scores["class_fractions"]), 4)}
-        print(f"[judge] {name:>5}: accuracy {record['test_accuracy']:.4f}, real confident {record['real_confident_rate']:.3f}, "
+        print(f"[judge] {name:>5}: accuracy {record['test_accuracy']:.4f}, "
+              f"real confident {record['real_confident_rate']:.3f}, "
               f"samples confident {out[name]['samples_confident_rate']:.3f}, untrained generator confident "
               f"{out[name]['untrained_confident_rate']:.3f}, uniform noise confident "
               f"{out[name]['judge_report']['garbage_uniform_noise']:.3f}", flush=True)
     result = {"benchmark": "judge_fairness", "dataset": "mnist", "data_source": train.source, "seed": args.seed,
-              "generator_row": table["chapter"], "generator_steps": steps, "samples": samples,
+              "generator_row": table.chapter, "generator_steps": steps, "samples": samples,
               "date": date.today().isoformat(), "hardware": hardware(), "torch_threads": torch.get_num_threads(),
               "rows": out}
     if args.save and not args.quick:

@@ -4,7 +4,7 @@
     python benchmarks/vae.py --steps 60000 --save   # full mode (GPU)
     python benchmarks/vae.py --quick             # smoke run (CI)
 
-Training is ``aigc_course.train.vae.train_vae`` (what the notebook runs); the test set is binarised once
+Training is ``aigc_course.chapters.ch04_vae.train_vae`` (what the notebook runs); the test set is binarised once
 with seed 1234, as in the notebook. ``--save`` writes results/vae.json with the hardware and date.
 The last line printed is the JSON of the run.
 """
@@ -17,10 +17,12 @@ from datetime import date
 
 import torch
 
+from aigc_course.chapters.ch04_vae import QUICK_STEPS, train_vae
 from aigc_course.data import load_dataset
 from aigc_course.metrics.likelihood import iw_nll, nelbo
 from aigc_course.runtime import default_data_dir, hardware
-from aigc_course.train.vae import QUICK_STEPS, binarize, train_vae
+from aigc_course.train.vae import binarize
+
 from common import RESULTS, finish  # this folder is on sys.path when a script in it runs
 
 

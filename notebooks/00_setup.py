@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -118,7 +120,8 @@ print(f"this run is in {'quick' if cfg.quick else 'full'} mode: a chapter asking
 #
 # `aigc_course.data.load_dataset` looks for each dataset in this order: torchvision's files under
 # `DATA_DIR`; a torchvision download when the internet is reachable; a real offline source (the
-# official MNIST test split bundled in this repository's `data/`, a real CIFAR-10 subset); otherwise
+# official MNIST test file bundled in this repository's `data/`, split into 8,000 training and 2,000
+# disjoint test digits, or a real CIFAR-10 subset); otherwise
 # an error that says how to get the data. It never substitutes random noise. The table below says
 # what each dataset would be loaded from here, without downloading anything.
 
@@ -229,20 +232,20 @@ aigc_course.record_results("00_setup", {
 #
 # Each exercise has a checker that tries your function on random inputs and tells you what went wrong
 # (until you fill in the function, it reports that it is not done yet).
-# `aigc_course.exercises.show_solution(name)` prints the reference answer when you are stuck.
+# `chapter.exercises.show_solution(name)` prints the reference answer when you are stuck.
 #
 # **Exercise 1.** Write `to_tanh_range(images)` that maps a `uint8` tensor with values 0…255 to
 # `float32` values in $[-1, 1]$ (0 → −1, 255 → +1).
 
 # %%
-from aigc_course import exercises
+from aigc_course.chapters import ch00_setup as chapter
 
 
 def to_tanh_range(images: torch.Tensor) -> torch.Tensor:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("to_tanh_range", to_tanh_range);
+chapter.exercises.check("to_tanh_range", to_tanh_range);
 
 # %% [markdown]
 # **Exercise 2.** Write `batches_per_epoch(n_images, batch_size, drop_last)`: how many batches does one
@@ -254,7 +257,7 @@ def batches_per_epoch(n_images: int, batch_size: int, drop_last: bool) -> int:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("batches_per_epoch", batches_per_epoch);
+chapter.exercises.check("batches_per_epoch", batches_per_epoch);
 
 # %% [markdown]
 # ## References

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -58,15 +60,18 @@ import torch
 from IPython.display import Image, display
 
 import aigc_course
-from aigc_course import exercises, fit_gan, theory, viz
+from aigc_course import fit_gan, viz
+from aigc_course.chapters import ch01_gan_math as chapter
+from aigc_course.chapters.ch01_gan_math import mistakes, theory
 from aigc_course.data import TensorLoader
 from aigc_course.data.toy import BIMODAL, ring_of_gaussians
-from aigc_course.train import d_loss, g_loss, mistakes
+from aigc_course.metrics import wasserstein_1d
+from aigc_course.train import d_loss, g_loss
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
-RING_STEPS = aigc_course.check_int("RING_STEPS", RING_STEPS if RING_STEPS is not None else cfg.pick(1500, 5000))
+RING_STEPS = cfg.budget("RING_STEPS", RING_STEPS, chapter.BUDGETS)
 RING_SEEDS = aigc_course.check_int("RING_SEEDS", RING_SEEDS)
-GAN1D_STEPS = aigc_course.check_int("GAN1D_STEPS", GAN1D_STEPS if GAN1D_STEPS is not None else cfg.pick(1500, 4000))
+GAN1D_STEPS = cfg.budget("GAN1D_STEPS", GAN1D_STEPS, chapter.BUDGETS)
 FIGURES = Path("../build/figures")
 results: dict = {"quick": cfg.quick}
 
@@ -250,7 +255,7 @@ def train_1d_gan(objective: str = "nonsaturating", lr_g: float = 1e-3, lr_d: flo
     run = fit_gan(G, D, loader, steps, objective=objective, lr_g=lr_g, lr_d=lr_d, betas=(0.5, 0.999),
                   n_critic=5 if objective == "wgan-gp" else 1, sample_every=max(1, steps // 20), n_samples=4000,
                   seed=seed, live=keep, progress=False)
-    w1 = mistakes.wasserstein_1d(run.sample(4000, seed=seed + 1), BIMODAL.sample(4000, seed=seed + 2))
+    w1 = wasserstein_1d(run.sample(4000, seed=seed + 1), BIMODAL.sample(4000, seed=seed + 2))
     step, samples, curve = frames[-1]
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     ax.hist(samples.numpy(), bins=80, range=(-5, 5), density=True, alpha=0.5, label="generated samples")
@@ -321,15 +326,15 @@ assert np.hypot(*sim[-1]) > 2 * np.hypot(*sim[0]) and abs(np.hypot(*alt[-1]) - n
 # exactly this code:
 
 # %%
-from aigc_course import ring as ring_exp
+from aigc_course.chapters.ch01_gan_math import ring as ring_exp
 
 print(inspect.getsource(ring_exp.train_ring))
 print("shared settings:", ring_exp.SHARED, "\nper objective:", ring_exp.OBJECTIVES)
 
 # %%
-# Tiny networks run faster on the CPU than on a GPU, so this experiment always uses the CPU: two
-# single-threaded processes (see `train_all`'s docstring).
-ring = ring_exp.train_all(list(ring_exp.OBJECTIVES), [SEED + s for s in range(RING_SEEDS)], RING_STEPS, workers=2)
+# Tiny networks run faster on the CPU than on a GPU, so this experiment always uses the CPU: one
+# single-threaded process per core this notebook may use (see `train_all`'s docstring).
+ring = ring_exp.train_all(list(ring_exp.OBJECTIVES), [SEED + s for s in range(RING_SEEDS)], RING_STEPS)
 print(f"{RING_STEPS} generator steps per run, seeds {SEED}..{SEED + RING_SEEDS - 1}\n")
 print(f"{'objective':>14} | {'EMA generator: modes / HQ':>36} | raw last-step generator: modes / HQ")
 for name, runs in ring.items():
@@ -408,7 +413,7 @@ plt.show()
 # %%
 real_c = BIMODAL.sample(2000, seed=SEED)
 fake_c = 3.0 + 0.5 * torch.randn(2000, 1, generator=torch.Generator().manual_seed(SEED + 3))
-true_w1 = mistakes.wasserstein_1d(real_c, fake_c)
+true_w1 = wasserstein_1d(real_c, fake_c)
 critic_steps = cfg.pick(300, 2000)
 clip_f, clip_est = theory.train_critic(real_c, fake_c, method="clip", steps=critic_steps, seed=SEED)
 gp_runs = {(s, free): theory.train_critic(real_c, fake_c, method="gp", steps=critic_steps, seed=SEED + s, free_steps=free)
@@ -538,7 +543,7 @@ assert reports["correct"].w1 < min(reports["wrong sign in the generator loss"].w
 # ## Exercises
 #
 # Each checker compares your function with the engine's own on random inputs. Until you fill a
-# function in, its checker says so; `exercises.show_solution(name)` prints the reference.
+# function in, its checker says so; `chapter.exercises.show_solution(name)` prints the reference.
 #
 # **Exercise 1.** Implement the discriminator loss $-\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1 - D(G(z)))]$ from
 # logits, without `BCELoss` (hint: `torch.nn.functional.softplus`).
@@ -548,7 +553,7 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("discriminator_loss", discriminator_loss);
+chapter.exercises.check("discriminator_loss", discriminator_loss);
 
 # %% [markdown]
 # **Exercise 2.** Implement the non-saturating generator loss $-\mathbb{E}[\log D(G(z))]$ from logits.
@@ -558,7 +563,7 @@ def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("generator_loss_nonsaturating", generator_loss_nonsaturating);
+chapter.exercises.check("generator_loss_nonsaturating", generator_loss_nonsaturating);
 
 # %% [markdown]
 # **Exercise 3.** Implement the gradient penalty $\mathbb{E}[(\|\nabla_{\hat x} f(\hat x)\|_2 - 1)^2]$ at
@@ -570,7 +575,7 @@ def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Te
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("gradient_penalty", gradient_penalty);
+chapter.exercises.check("gradient_penalty", gradient_penalty);
 
 # %% [markdown]
 # **Exercise 4 (open).** In section 5, switch the objective to `minimax` and lower `lr_g`: how many steps

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -37,7 +39,7 @@
 QUICK = "auto"  # "auto": quick on a CPU, full on a GPU; or True / False
 SEED = 0  # seeds Python, NumPy and PyTorch
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "mps"
-DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR or the bundled test split
+DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR, else the bundled file's disjoint splits
 STEPS = None  # generator steps of the chapter's model; None: the chapter budget (quick) or 20000 (full)
 N_EVAL = 10_000  # generated samples scored by the metrics
 LIVE_ROWS = None  # ablation rows re-trained live; None: the conditional row (quick) or all rows (full)
@@ -63,23 +65,25 @@ import torch
 from IPython.display import Image, Markdown, display
 
 import aigc_course
-from aigc_course import ablation, exercises, viz
-from aigc_course.data import load_dataset
+from aigc_course import viz
+from aigc_course.chapters import ch02_dcgan_mnist as chapter
+from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.latent import interpolate, truncated_noise
-from aigc_course.metrics import kid, load_classifier, torn_between_two
+from aigc_course.metrics import kid, load_classifier, predict_probs, score_samples, torn_between_two
 from aigc_course.metrics.judge import judge_checks, judge_report
 from aigc_course.metrics.memorization import memorization_report
 from aigc_course.models import Discriminator, Generator
 from aigc_course.train import sample, sample_labels
+from aigc_course.train.dcgan import save_generator, train_config
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
-TABLE = ablation.ROWS["mnist"]
-STEPS = aigc_course.check_int("STEPS", STEPS if STEPS is not None else cfg.pick(TABLE["steps"], 20_000))
+TABLE = chapter.ABLATION
+STEPS = cfg.budget("STEPS", STEPS, chapter.BUDGETS)
 N_EVAL = aigc_course.check_int("N_EVAL", N_EVAL)
-LIVE_ROWS = list(LIVE_ROWS) if LIVE_ROWS is not None else cfg.pick(["conditional-lr-1e-3"], list(TABLE["rows"]))
+LIVE_ROWS = list(LIVE_ROWS) if LIVE_ROWS is not None else cfg.pick(chapter.LIVE_ROWS.quick, chapter.LIVE_ROWS.full)
 for row in LIVE_ROWS:
-    aigc_course.check_choice("LIVE_ROWS", row, TABLE["rows"])
-LIVE_STEPS = aigc_course.check_int("LIVE_STEPS", LIVE_STEPS if LIVE_STEPS is not None else cfg.pick(1500, TABLE["steps"]))
+    aigc_course.check_choice("LIVE_ROWS", row, TABLE.rows)
+LIVE_STEPS = cfg.budget("LIVE_STEPS", LIVE_STEPS, chapter.BUDGETS)
 FIGURES = Path("../build/figures")
 results: dict = {"quick": cfg.quick, "steps": STEPS}
 
@@ -126,7 +130,7 @@ print(f"G: {sum(p.numel() for p in G_demo.parameters()):,} parameters, "
 # %%
 train = load_dataset("mnist", "train", data_dir=cfg.data_dir)
 test = load_dataset("mnist", "test", data_dir=cfg.data_dir)
-real = ablation.to_unit_range(train.images)
+real = to_unit_range(train.images)
 results["train_images"], results["data_source"] = len(train), train.source
 viz.show_grid(real[:64], title=f"real training digits ({len(train):,} in all)", nrow=16, value_range=(-1, 1))
 plt.show()
@@ -139,14 +143,14 @@ plt.show()
 # its cost per step. The live figure redraws a fixed batch of noise and the curves every few hundred steps.
 
 # %%
-CONFIG = TABLE["rows"][TABLE["chapter"]][1]
-print(f"row {TABLE['chapter']!r}: {TABLE['rows'][TABLE['chapter']][0]}\n{CONFIG}")
-run = ablation.train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 12),
+CONFIG = TABLE.config()
+print(f"row {TABLE.chapter!r}: {TABLE.description(TABLE.chapter)}\n{CONFIG}")
+run = train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 12),
                             n_samples=64, live=viz.LiveFigure())
 results["train_seconds"] = round(run.train_seconds, 1)
 print(f"{STEPS} generator steps in {run.train_seconds:.0f} s "
       f"({STEPS * CONFIG.batch_size / run.train_seconds:,.0f} real images/s)")
-ablation.save_generator(run.generator, CONFIG, "02_dcgan_mnist")
+save_generator(run.generator, CONFIG, "02_dcgan_mnist")
 
 # %% [markdown]
 # ## 4. Reading the curves
@@ -188,7 +192,7 @@ plt.show()
 
 # %%
 fake = run.sample(N_EVAL, seed=SEED + 1)
-scores = ablation.score_samples(fake, real, "mnist")
+scores = score_samples(fake, real, "mnist")
 clf = load_classifier("mnist")
 kid_mean, kid_std = kid(real[:5000], fake[:5000], clf)  # averaged over random subsets of 500, unbiased
 results.update({k: scores[k] for k in ("confident_rate", "real_confident_rate", "class_min_frac", "class_max_frac",
@@ -223,7 +227,7 @@ plt.show()
 # classifier trained plainly (`benchmarks/judge_fairness.py`, committed).
 
 # %%
-real_test = ablation.to_unit_range(test.images[:2000])
+real_test = to_unit_range(test.images[:2000])
 report = judge_report(clf, real_test, seed=SEED)
 fairness = json.loads(Path("../benchmarks/results/judge_fairness_mnist.json").read_text())
 plain = fairness["rows"]["plain"]
@@ -248,7 +252,7 @@ print(f"the same {fairness['samples']:,} samples of this chapter's model ({fairn
 
 # %%
 torch.manual_seed(SEED)
-untrained = ablation.score_samples(sample(CONFIG.build(1, 28)[0], 2000, seed=SEED + 1), real, "mnist")
+untrained = score_samples(sample(CONFIG.build(1, 28)[0], 2000, seed=SEED + 1), real, "mnist")
 results["untrained"] = {k: untrained[k] for k in ("confident_rate", "class_max_frac", "fid")}
 print(f"untrained generator: confident {untrained['confident_rate']:.1%} (plain judge: "
       f"{plain['untrained_confident_rate']:.1%}), largest class {untrained['class_max_frac']:.1%} "
@@ -262,7 +266,7 @@ print(f"untrained generator: confident {untrained['confident_rate']:.1%} (plain 
 
 # %%
 train_ref = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(SEED))[:cfg.pick(10_000, len(real))]]
-mem = memorization_report(fake[:1000], ablation.to_unit_range(test.images[:1000]), train_ref, clf)
+mem = memorization_report(fake[:1000], to_unit_range(test.images[:1000]), train_ref, clf)
 results["memorization_ratio"] = mem["ratio"]
 print(f"median distance to the nearest training digit: samples {mem['fake_median']:.2f}, "
       f"held-out real digits {mem['held_out_median']:.2f} (ratio {mem['ratio']:.2f}; ≪ 1 would mean copying)")
@@ -301,33 +305,12 @@ plt.show()
 # %%
 bench_path = Path("../benchmarks/results/dcgan_ablation_mnist.json")
 bench = json.loads(bench_path.read_text())
-names = [n for n in TABLE["rows"] if n in bench["rows"]]  # the chapter's row order
-header = ("| row | change | confident | classes (min–max) | FID / floor | IS analogue | judge = asked digit |\n"
-          "|---|---|---|---|---|---|---|\n")
-lines = [f"| {name} | {r['description']} | {r['confident_rate']:.1%} | {r['class_min_frac']:.1%}–{r['class_max_frac']:.1%} "
-         f"| {r['fid']:.2f} / {r['fid_floor']:.2f} | {r['inception_score']:.2f} "
-         f"| {format(r['label_agreement'], '.1%') if 'label_agreement' in r else '–'} |" for name in names
-         for r in [bench["rows"][name]]]
-display(Markdown(f"**{bench['rows']['textbook']['steps']} generator steps per row, seed {bench['seed']}, "
-                 f"{bench['date']}, {bench['hardware']['cpu_count']}-core {bench['hardware']['processor']} CPU, "
-                 f"torch {bench['hardware']['torch']}**\n\n" + header + "\n".join(lines)))
+names = [n for n in TABLE.rows if n in bench["rows"]]  # the chapter's row order
+display(Markdown(viz.ablation_table(bench, names, asked="digit")))
 results["ablation"] = {name: {k: r[k] for k in ("confident_rate", "class_min_frac", "class_max_frac", "fid", "fid_floor")}
                        for name, r in bench["rows"].items()}
 
-colors = ["C2" if n == TABLE["chapter"] else "C3" if "failure" in bench["rows"][n]["description"]
-          else "C1" if TABLE["rows"][n][1].n_classes else "C0" for n in names]
-fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(names) + 1.2), sharey=True)
-axes[0].barh(names, [bench["rows"][n]["confident_rate"] for n in names], color=colors)
-axes[0].axvline(bench["rows"]["textbook"]["confident_rate"], color="k", ls=":", label="textbook")
-axes[0].axvline(scores["real_confident_rate"], color="grey", ls="--", label="real digits")
-axes[0].set(title="confident rate (higher is better)", xlabel="fraction of 10,000 samples", xlim=(0, 1))
-axes[0].legend(fontsize=8)
-axes[1].barh(names, [bench["rows"][n]["fid"] for n in names], color=colors)
-axes[1].axvline(bench["rows"]["textbook"]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
-axes[1].set(title="FID on classifier features (lower is better)", xlabel="FID (log scale)", xscale="log")
-axes[1].legend(fontsize=8)
-axes[0].invert_yaxis()
-plt.tight_layout()
+viz.ablation_chart(bench, names, viz.ablation_colors(TABLE, names), real_confident_rate=scores["real_confident_rate"])
 plt.show()
 
 # %% [markdown]
@@ -411,8 +394,7 @@ results["progress"] = {name: {"bar_step": r["bar_step"], "images_per_second": r[
 
 # %%
 with torch.no_grad():
-    probs = torch.cat([clf(fake[i:i + 1000]).softmax(1) for i in range(0, len(fake), 1000)])
-    real_probs = clf(real_test).softmax(1)
+    probs, real_probs = predict_probs(clf, fake), predict_probs(clf, real_test)
 torn, real_torn = torn_between_two(probs), torn_between_two(real_probs).float().mean().item()
 unconfident = 1 - scores["confident_rate"]
 results["ambiguity"] = {"unconfident": unconfident, "torn_between_two": torn.float().mean().item(),
@@ -444,7 +426,7 @@ plt.show()
 
 # %%
 print(inspect.getsource(Discriminator.forward))
-COND_CONFIG = TABLE["rows"]["conditional-lr-1e-3"][1]
+COND_CONFIG = TABLE.config("conditional-lr-1e-3")
 G_demo_c, D_demo_c = COND_CONFIG.build(1, 28)
 y_demo = torch.tensor([0, 3, 5, 9])  # the digits asked for
 x_demo = G_demo_c(torch.randn(4, COND_CONFIG.nz), y_demo)
@@ -466,11 +448,11 @@ assert x_demo.shape == (4, 1, 28, 28) and D_demo_c(x_demo, y_demo).shape == (4,)
 # %%
 live, live_generators = {}, {}
 for row in LIVE_ROWS:
-    description, row_config = TABLE["rows"][row]
-    row_run = ablation.train_config(row_config, train, LIVE_STEPS, seed=SEED, device=cfg.device, progress=False)
+    description, row_config = TABLE.rows[row]
+    row_run = train_config(row_config, train, LIVE_STEPS, seed=SEED, device=cfg.device, progress=False)
     live_generators[row] = row_run.generator
     asked = sample_labels(row_run.generator, 2000)  # None for an unconditional row
-    live[row] = ablation.score_samples(row_run.sample(2000, seed=SEED + 1), real, "mnist", labels=asked)
+    live[row] = score_samples(row_run.sample(2000, seed=SEED + 1), real, "mnist", labels=asked)
     agreement = "" if asked is None else f", judge = asked digit {live[row]['label_agreement']:.1%}"
     print(f"{row:>14} ({description}), {LIVE_STEPS} steps: confident {live[row]['confident_rate']:.1%}, "
           f"FID {live[row]['fid']:.2f} (floor {live[row]['fid_floor']:.2f}){agreement}")
@@ -486,7 +468,7 @@ results["live_rows"] = {k: {"steps": LIVE_STEPS, "confident_rate": v["confident_
 # column the digit changes and the handwriting — slant, stroke width, size — tends to stay.
 
 # %%
-conditional_rows = [r for r in live_generators if TABLE["rows"][r][1].n_classes]
+conditional_rows = [r for r in live_generators if TABLE.config(r).n_classes]
 if conditional_rows:
     G_c = live_generators[conditional_rows[-1]].eval()
     z_styles = torch.randn(8, G_c.nz, generator=torch.Generator().manual_seed(SEED)).repeat(10, 1)  # 8 z per row
@@ -514,7 +496,7 @@ with torch.no_grad():
     for tau in taus:
         z = truncated_noise(2000, CONFIG.nz, tau, seed=SEED + 3)
         imgs = torch.cat([G_eval(z[i:i + 500].to(cfg.device)).cpu() for i in range(0, 2000, 500)])
-        s = ablation.score_samples(imgs, real, "mnist", with_floor=False)  # FIDs here compare τ with τ
+        s = score_samples(imgs, real, "mnist", with_floor=False)  # FIDs here compare τ with τ
         trunc["none" if tau is None else str(tau)] = {k: s[k] for k in ("confident_rate", "fid", "class_min_frac")}
 results["truncation"] = trunc
 for k, v in trunc.items():
@@ -567,7 +549,7 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("slerp", slerp);
+chapter.exercises.check("slerp", slerp);
 
 # %% [markdown]
 # **Exercise 2.** Implement the confident rate: the fraction of rows of class probabilities `probs` (N, 10)
@@ -578,7 +560,7 @@ def confident_rate(probs: torch.Tensor) -> float:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("confident_rate", confident_rate);
+chapter.exercises.check("confident_rate", confident_rate);
 
 # %% [markdown]
 # **Exercise 3.** Implement the torn-between-two rate of section 8c: the fraction of rows of `probs` (N, 10)
@@ -589,7 +571,7 @@ def torn_rate(probs: torch.Tensor) -> float:
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("torn_rate", torn_rate);
+chapter.exercises.check("torn_rate", torn_rate);
 
 # %% [markdown]
 # **Exercise 4 (open).** Set `LIVE_ROWS = ["saturating", "no-batchnorm"]` and re-run the live rows of

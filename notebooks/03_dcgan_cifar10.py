@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -58,15 +60,17 @@ import torch
 from IPython.display import Markdown, display
 
 import aigc_course
-from aigc_course import ablation, exercises, viz
-from aigc_course.data import load_dataset
-from aigc_course.metrics import load_classifier
+from aigc_course import viz
+from aigc_course.chapters import ch03_dcgan_cifar10 as chapter
+from aigc_course.data import load_dataset, to_unit_range
+from aigc_course.metrics import load_classifier, predict_probs, score_samples
 from aigc_course.metrics.inception import inception_fid
+from aigc_course.train.dcgan import train_config
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
-TABLE = ablation.ROWS["cifar10"]
-STEPS = aigc_course.check_int("STEPS", STEPS if STEPS is not None else cfg.pick(TABLE["steps"], 30_000))
-N_EVAL = aigc_course.check_int("N_EVAL", N_EVAL if N_EVAL is not None else cfg.pick(2000, 10_000))
+TABLE = chapter.ABLATION
+STEPS = cfg.budget("STEPS", STEPS, chapter.BUDGETS)
+N_EVAL = cfg.budget("N_EVAL", N_EVAL, chapter.BUDGETS)
 INCEPTION_FID = aigc_course.check_choice("INCEPTION_FID", INCEPTION_FID if INCEPTION_FID is not None else not cfg.quick,
                                          (True, False))
 results: dict = {"quick": cfg.quick, "steps": STEPS}
@@ -80,7 +84,7 @@ results: dict = {"quick": cfg.quick, "steps": STEPS}
 # %%
 train = load_dataset("cifar10", "train", data_dir=cfg.data_dir)
 test = load_dataset("cifar10", "test", data_dir=cfg.data_dir)
-real = ablation.to_unit_range(train.images)
+real = to_unit_range(train.images)
 results["train_images"], results["data_source"] = len(train), train.source
 print(f"training on {len(train):,} real images; {len(test):,} held-out test images; classes: {', '.join(train.classes)}")
 viz.show_grid(real[:64], title=f"real CIFAR-10 training images ({len(train):,})", nrow=16, value_range=(-1, 1))
@@ -94,8 +98,8 @@ plt.show()
 # this budget: the textbook recipe with a 2.5× larger learning rate (Adam 5e-4), as on MNIST in chapter 2.
 
 # %%
-CONFIG = TABLE["rows"][TABLE["chapter"]][1]
-print(f"row {TABLE['chapter']!r}: {TABLE['rows'][TABLE['chapter']][0]}\n{CONFIG}")
+CONFIG = TABLE.config()
+print(f"row {TABLE.chapter!r}: {TABLE.description(TABLE.chapter)}\n{CONFIG}")
 G_demo, D_demo = CONFIG.build(3, 32)
 for n in (1, 8):
     x = G_demo(torch.randn(n, CONFIG.nz))
@@ -116,7 +120,7 @@ print(G_demo)
 # ## 3. Training
 
 # %%
-run = ablation.train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 10),
+run = train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 10),
                             n_samples=64, live=viz.LiveFigure())
 results["train_seconds"] = round(run.train_seconds, 1)
 print(f"{STEPS} generator steps in {run.train_seconds:.0f} s ({STEPS * CONFIG.batch_size / run.train_seconds:,.0f} real images/s)")
@@ -132,7 +136,7 @@ plt.show()
 
 # %%
 fake = run.sample(N_EVAL, seed=SEED + 1)
-scores = ablation.score_samples(fake, real, "cifar10")
+scores = score_samples(fake, real, "cifar10")
 results.update({k: scores[k] for k in ("confident_rate", "real_confident_rate", "class_min_frac", "class_max_frac",
                                        "inception_score", "fid", "fid_floor")})
 print(f"confident rate {scores['confident_rate']:.1%} (real test images: {scores['real_confident_rate']:.1%}); "
@@ -148,7 +152,7 @@ plt.show()
 # %%
 clf = load_classifier("cifar10")
 with torch.no_grad():
-    probs = torch.cat([clf(fake[i:i + 500]).softmax(1) for i in range(0, len(fake), 500)])
+    probs = predict_probs(clf, fake)
 conf, pred = probs.max(1)
 rows = []
 for c in range(10):
@@ -172,24 +176,10 @@ plt.show()
 
 # %%
 bench = json.loads(Path("../benchmarks/results/dcgan_ablation_cifar10.json").read_text())
-header = ("| row | change | confident | classes (min–max) | FID / floor (classifier) | IS analogue | judge = asked class |\n"
-          "|---|---|---|---|---|---|---|\n")
-lines = [f"| {name} | {r['description']} | {r['confident_rate']:.1%} | {r['class_min_frac']:.1%}–{r['class_max_frac']:.1%} "
-         f"| {r['fid']:.2f} / {r['fid_floor']:.2f} | {r['inception_score']:.2f} "
-         f"| {format(r['label_agreement'], '.1%') if 'label_agreement' in r else '–'} |" for name, r in bench["rows"].items()]
-display(Markdown(f"**{bench['rows']['textbook']['steps']} generator steps per row, {bench['rows']['textbook']['n_samples']:,} samples, "
-                 f"seed {bench['seed']}, {bench['date']}, {bench['hardware']['cpu_count']}-core CPU, torch "
-                 f"{bench['hardware']['torch']}**\n\n" + header + "\n".join(lines)))
+names = [n for n in TABLE.rows if n in bench["rows"]]  # the chapter's row order
+display(Markdown(viz.ablation_table(bench, names, fid_label="FID / floor (classifier)")))
 results["ablation"] = {name: {k: r[k] for k in ("confident_rate", "fid", "fid_floor")} for name, r in bench["rows"].items()}
-names = list(bench["rows"])
-fig, ax = plt.subplots(figsize=(7, 0.4 * len(names) + 1))
-ax.barh(names, [bench["rows"][n]["fid"] for n in names],
-        color=["C2" if n == TABLE["chapter"] else "C1" if TABLE["rows"][n][1].n_classes else "C0" for n in names])
-ax.axvline(bench["rows"]["textbook"]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
-ax.set(title="FID on classifier features per ablation row (lower is better)", xlabel="FID")
-ax.invert_yaxis()
-ax.legend(fontsize=8)
-plt.tight_layout()
+viz.ablation_chart(bench, names, viz.ablation_colors(TABLE, names), confident=False)
 plt.show()
 
 # %% [markdown]
@@ -269,7 +259,7 @@ def hinge_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Te
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("hinge_discriminator_loss", hinge_discriminator_loss);
+chapter.exercises.check("hinge_discriminator_loss", hinge_discriminator_loss);
 
 # %% [markdown]
 # **Exercise 2.** The floor of the Inception FID at N = 1,000 is far above 0. Using `inception_fid`, measure it at two

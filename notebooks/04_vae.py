@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -34,7 +36,7 @@
 QUICK = "auto"  # "auto": quick on a CPU, full on a GPU; or True / False
 SEED = 0  # seeds Python, NumPy and PyTorch
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "mps"
-DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR or the bundled test split
+DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR, else the bundled file's disjoint splits
 LATENT_DIM = 32  # latent size of the main model
 VAE_STEPS = None  # training steps of the main model; None: the chapter budget (quick) or 60000 (full)
 IW_K = 100  # importance samples per image for the likelihood bound
@@ -61,24 +63,26 @@ import matplotlib.pyplot as plt
 import torch
 
 import aigc_course
-from aigc_course import exercises, vae_math, viz
-from aigc_course.ablation import load_generator
+from aigc_course import viz
+from aigc_course.chapters import ch04_vae as chapter
+from aigc_course.chapters.ch04_vae import toy, train_vae
 from aigc_course.data import load_dataset
 from aigc_course.latent import interpolate
-from aigc_course.metrics import classifier_record, classifier_scores, load_classifier
+from aigc_course.metrics import classifier_record, classifier_scores, load_classifier, predict_probs
 from aigc_course.metrics.likelihood import iw_nll, nelbo
 from aigc_course.models.vae import ConvVAE
 from aigc_course.train import sample
-from aigc_course.train.vae import QUICK_STEPS, binarize, gaussian_kl, train_vae, vae_loss
+from aigc_course.train.dcgan import load_generator
+from aigc_course.train.vae import binarize, gaussian_kl, normal_log_pdf, vae_loss
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
 LATENT_DIM = aigc_course.check_int("LATENT_DIM", LATENT_DIM)
-VAE_STEPS = aigc_course.check_int("VAE_STEPS", VAE_STEPS if VAE_STEPS is not None else cfg.pick(QUICK_STEPS, 60_000))
+VAE_STEPS = cfg.budget("VAE_STEPS", VAE_STEPS, chapter.BUDGETS)
 IW_K = aigc_course.check_int("IW_K", IW_K)
-IW_IMAGES = aigc_course.check_int("IW_IMAGES", IW_IMAGES if IW_IMAGES is not None else cfg.pick(500, 10_000))
-VAE2D_STEPS = aigc_course.check_int("VAE2D_STEPS", VAE2D_STEPS if VAE2D_STEPS is not None else cfg.pick(700, 10_000))
+IW_IMAGES = cfg.budget("IW_IMAGES", IW_IMAGES, chapter.BUDGETS)
+VAE2D_STEPS = cfg.budget("VAE2D_STEPS", VAE2D_STEPS, chapter.BUDGETS)
 BETAS = tuple(aigc_course.check_float("BETAS", b) for b in BETAS)
-BETA_STEPS = aigc_course.check_int("BETA_STEPS", BETA_STEPS if BETA_STEPS is not None else cfg.pick(160, 10_000))
+BETA_STEPS = cfg.budget("BETA_STEPS", BETA_STEPS, chapter.BUDGETS)
 results: dict = {"quick": cfg.quick, "latent_dim": LATENT_DIM}
 
 # %% [markdown]
@@ -99,16 +103,16 @@ results: dict = {"quick": cfg.quick, "latent_dim": LATENT_DIM}
 # %%
 W, S, X_OBS = 2.0, 0.3, 3.0
 z = torch.linspace(-3, 3, 2001, dtype=torch.float64)
-integrand = (vae_math.normal_log_pdf(z, 0.0, 1.0) + vae_math.normal_log_pdf(torch.tensor(X_OBS), W * z, S * S)).exp()
-post_mean, post_var = vae_math.toy_posterior(X_OBS, W, S)
+integrand = (normal_log_pdf(z, 0.0, 0.0) + normal_log_pdf(torch.tensor(X_OBS), W * z, math.log(S * S))).exp()
+post_mean, post_var = toy.toy_posterior(X_OBS, W, S)
 mass_where = float(integrand[(z - post_mean).abs() < 3 * math.sqrt(post_var)].sum() / integrand.sum())
 prior_hits = float(torch.distributions.Normal(0.0, 1.0).cdf(torch.tensor(post_mean + 3 * math.sqrt(post_var)))
                    - torch.distributions.Normal(0.0, 1.0).cdf(torch.tensor(post_mean - 3 * math.sqrt(post_var))))
-print(f"log p(x = {X_OBS}) = {vae_math.toy_log_evidence(X_OBS, W, S):.4f} nats (exact)")
+print(f"log p(x = {X_OBS}) = {toy.toy_log_evidence(X_OBS, W, S):.4f} nats (exact)")
 print(f"{mass_where:.1%} of the integral comes from a z-interval that the prior visits {prior_hits:.1%} of the time")
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.plot(z, vae_math.normal_log_pdf(z, 0.0, 1.0).exp(), label="prior p(z)")
+ax.plot(z, normal_log_pdf(z, 0.0, 0.0).exp(), label="prior p(z)")
 ax.plot(z, integrand / integrand.max() * 0.4, label="p(x|z) p(z), rescaled (the integrand)")
 ax.axvspan(post_mean - 3 * math.sqrt(post_var), post_mean + 3 * math.sqrt(post_var), color="C1", alpha=0.15,
            label="posterior p(z|x) ± 3 sd")
@@ -138,16 +142,16 @@ plt.show()
 # $\mathrm{KL}(q\,\|\,p(z\mid x))$; then Jensen's two sides by sampling.
 
 # %%
-log_px = vae_math.toy_log_evidence(X_OBS, W, S)
+log_px = toy.toy_log_evidence(X_OBS, W, S)
 ms = torch.linspace(post_mean - 1.5, post_mean + 1.5, 201, dtype=torch.float64)
-elbos = vae_math.toy_elbo(X_OBS, ms, torch.full_like(ms, post_var), W, S)
+elbos = toy.toy_elbo(X_OBS, ms, torch.full_like(ms, post_var), W, S)
 gaps = log_px - elbos
-kls = vae_math.kl_normal_1d(ms, torch.full_like(ms, post_var), post_mean, post_var)
+kls = toy.kl_normal_1d(ms, torch.full_like(ms, post_var), post_mean, post_var)
 gap_err = float((gaps - kls).abs().max())
 print(f"max |(log p(x) − ELBO) − KL(q ‖ p(z|x))| over the curve: {gap_err:.2e}")
 assert gap_err < 1e-9
 
-mc = vae_math.toy_elbo_monte_carlo(X_OBS, post_mean + 0.3, post_var * 2, W, S, n=200_000, seed=SEED)
+mc = toy.toy_elbo_monte_carlo(X_OBS, post_mean + 0.3, post_var * 2, W, S, n=200_000, seed=SEED)
 print(f"q = N(post_mean + 0.3, 2·post_var): E_q[log r] = {mc['elbo']:.4f} (ELBO),  "
       f"log E_q[r] = {mc['log_mean']:.4f},  exact log p(x) = {log_px:.4f}")
 results["toy_gap_error"] = gap_err
@@ -181,7 +185,7 @@ g = torch.Generator().manual_seed(SEED)
 mu_t, logvar_t = torch.randn(5, 8, generator=g), 0.8 * torch.randn(5, 8, generator=g)
 closed = gaussian_kl(mu_t, logvar_t)
 sizes = [10, 100, 1_000, 10_000, 100_000]
-mc_errors = [float(((vae_math.kl_monte_carlo(mu_t, logvar_t, n, seed=SEED) - closed).abs() / closed).max())
+mc_errors = [float(((toy.kl_monte_carlo(mu_t, logvar_t, n, seed=SEED) - closed).abs() / closed).max())
              for n in sizes]
 for n, err in zip(sizes, mc_errors):
     print(f"n = {n:>7,}: largest relative error of the Monte Carlo KL over 5 random Gaussians = {err:.4f}")
@@ -211,7 +215,7 @@ plt.show()
 
 # %%
 n_samples = [2, 4, 8, 16, 32, 64, 128]
-variances = {m: [float(vae_math.gradient_estimates(0.0, 1.0, 3.0, n, 2000, m, seed=SEED).var()) for n in n_samples]
+variances = {m: [float(toy.gradient_estimates(0.0, 1.0, 3.0, n, 2000, m, seed=SEED).var()) for n in n_samples]
              for m in ("reparam", "score", "score-baseline")}
 ratio = variances["score"][3] / variances["reparam"][3]
 print(f"at 16 samples: variance of REINFORCE / reparameterisation = {ratio:.0f}x (exact gradient: {2 * (0.0 - 3):.1f})")
@@ -420,7 +424,7 @@ plt.show()
 clf = load_classifier("mnist")
 vae_samples = vae.sample(10_000, seed=SEED + 1)
 with torch.no_grad():
-    probs = torch.cat([clf(vae_samples[i:i + 1000] * 2 - 1).softmax(1) for i in range(0, 10_000, 1000)])
+    probs = predict_probs(clf, vae_samples * 2 - 1)
 vae_scores = classifier_scores(probs)
 real_rate = classifier_record("mnist")["real_confident_rate"]
 results["vae_confident_rate"] = vae_scores["confident_rate"]
@@ -464,7 +468,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("kl_to_standard_normal", kl_to_standard_normal);
+chapter.exercises.check("kl_to_standard_normal", kl_to_standard_normal);
 
 # %% [markdown]
 # **Exercise 2.** Implement the reparameterised sample $z = \mu + \sigma \odot \epsilon$ from `mu`, `logvar` and given noise `eps`.
@@ -474,7 +478,7 @@ def reparameterized_sample(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Te
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("reparameterized_sample", reparameterized_sample);
+chapter.exercises.check("reparameterized_sample", reparameterized_sample);
 
 # %% [markdown]
 # **Exercise 3.** Implement the per-image ELBO with a Bernoulli decoder: $\log p(x\mid z) - \mathrm{KL}$, given the decoder
@@ -485,7 +489,7 @@ def elbo_bernoulli(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logv
     raise NotImplementedError("replace this line with your answer")
 
 
-exercises.check("elbo_bernoulli", elbo_bernoulli);
+chapter.exercises.check("elbo_bernoulli", elbo_bernoulli);
 
 # %% [markdown]
 # **Exercise 4 (open).** Train the main model with `vae_loss(beta=0.0)`. What happens to the KL, to the

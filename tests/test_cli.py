@@ -20,7 +20,7 @@ def test_help_lists_recipes():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "stylegan"], "invalid choice: 'stylegan' (choose from 'dcgan-mnist')"),
+    (["train", "stylegan"], "invalid choice: 'stylegan' (choose from 'dcgan-cifar10', 'dcgan-mnist')"),
     (["train", "dcgan-mnist", "--steps", "-3"], "'-3' is not allowed; give an integer >= 1"),
     (["train", "dcgan-mnist", "--device", "gpu"], "invalid choice: 'gpu' (choose from 'auto', 'cpu', 'cuda', 'mps')"),
     (["fly"], "invalid choice: 'fly'"),
@@ -37,7 +37,7 @@ def test_train_writes_checkpoint_and_samples_then_resumes(tmp_path):
                "--batch-size", "16", DATA_DIR=str(tmp_path / "no-data"))
     assert proc.returncode == 0, proc.stderr
     assert f"checkpoint: {out / 'checkpoint.pt'}" in proc.stdout and f"samples:    {out / 'samples.png'}" in proc.stdout
-    assert "MNIST test split bundled in data/" in proc.stdout  # says what data it used
+    assert "bundled official MNIST test file in data/" in proc.stdout  # says what data it used
     assert (out / "checkpoint.pt").exists() and (out / "samples.png").exists()
     proc = cli("train", "dcgan-mnist", "--steps", "5", "--out", str(out), "--resume", "--no-progress",
                "--batch-size", "16", DATA_DIR=str(tmp_path / "no-data"))

@@ -4,8 +4,14 @@ import pytest
 import torch
 import torchvision
 
-from aigc_course.data import (DATASETS, DatasetNotFoundError, TensorLoader, available_datasets, canonical_name,
-                              load_dataset)
+from aigc_course.data import (
+    DATASETS,
+    DatasetNotFoundError,
+    TensorLoader,
+    available_datasets,
+    canonical_name,
+    load_dataset,
+)
 from aigc_course.data import datasets as ds_mod
 
 from conftest import real_data_dir_or_skip
@@ -30,13 +36,18 @@ def test_canonical_names():
     assert set(DATASETS) == {"mnist", "fashion-mnist", "cifar10"}
 
 
-def test_offline_mnist_train_uses_bundled_test_split_and_says_so(tmp_path, offline, capsys):
-    d = load_dataset("mnist", "train", data_dir=tmp_path)
-    assert d.images.shape == (10_000, 1, 28, 28) and d.images.dtype == torch.uint8
-    assert d.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test split's first labels
-    assert torch.bincount(d.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert "using the 10,000-image MNIST test split bundled in data/; run `make data` online for all 60,000" \
-        in capsys.readouterr().out
+def test_offline_mnist_splits_the_bundled_file_into_disjoint_parts_and_says_so(tmp_path, offline, capsys):
+    train = load_dataset("mnist", "train", data_dir=tmp_path)
+    test = load_dataset("mnist", "test", data_dir=tmp_path)
+    assert train.images.shape == (8_000, 1, 28, 28) and test.images.shape == (2_000, 1, 28, 28)
+    assert train.images.dtype == torch.uint8
+    assert train.labels[:8].tolist() == [7, 2, 1, 0, 1, 4, 9, 5]  # the official file's labels, every 5th left out
+    assert (torch.bincount(train.labels) + torch.bincount(test.labels)).tolist() == \
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # together: the whole official test file
+    hashes = [{bytes(x.flatten().tolist()) for x in d.images} for d in (train, test)]
+    assert not hashes[0] & hashes[1]  # never evaluate on what was trained on
+    out = capsys.readouterr().out
+    assert "its train part, 8,000 of its 10,000 digits" in out and "its test part, 2,000" in out
 
 
 def test_bundled_mnist_md5_is_verified(tmp_path, offline, monkeypatch):
@@ -84,7 +95,7 @@ def test_auto_download_only_when_online(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(torchvision.datasets, "MNIST", FakeMNIST)
     monkeypatch.setattr(ds_mod, "is_online", lambda name: False)
     d = load_dataset("mnist", "train", data_dir=tmp_path)
-    assert [c[2] for c in FakeMNIST.calls] == [False] and len(d) == 10_000  # offline: bundled split
+    assert [c[2] for c in FakeMNIST.calls] == [False] and len(d) == 8_000  # offline: the bundled file's train part
     monkeypatch.setattr(ds_mod, "is_online", lambda name: True)
     assert len(load_dataset("mnist", "train", data_dir=tmp_path)) == 5
     assert FakeMNIST.calls[-1][2] is True

@@ -2,15 +2,18 @@
 import pytest
 import torch
 
-from aigc_course import ablation
-from aigc_course.data import load_dataset
+from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
+from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.latent import interpolate, slerp, truncated_noise
-from aigc_course.metrics import load_classifier
+from aigc_course.metrics import load_classifier, score_samples
 from aigc_course.metrics.inception import InceptionFeatures, inception_fid, to_inception_input
 from aigc_course.metrics.memorization import memorization_report
 from aigc_course.train import CheckpointError, sample, sample_labels
+from aigc_course.train.dcgan import TEXTBOOK, load_generator, save_generator, train_config
 
 from conftest import real_data_dir_or_skip
+
+ABLATIONS = {"mnist": ch02_dcgan_mnist.ABLATION, "cifar10": ch03_dcgan_cifar10.ABLATION}
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +23,8 @@ def mnist():
 
 @pytest.mark.parametrize("dataset, image_size, nc", [("mnist", 28, 1), ("mnist", 32, 3), ("cifar10", 32, 3)])
 def test_every_row_builds_networks_of_the_right_shapes(dataset, image_size, nc):
-    assert ablation.ROWS[dataset]["chapter"] in ablation.ROWS[dataset]["rows"]
-    for name, (_, config) in ablation.ROWS[dataset]["rows"].items():
+    assert ABLATIONS[dataset].chapter in ABLATIONS[dataset].rows
+    for name, (_, config) in ABLATIONS[dataset].rows.items():
         G, D = config.build(nc, image_size)
         for n in (1, 5, 32):
             y = torch.arange(n) % config.n_classes if config.n_classes else None  # labels for conditional rows
@@ -31,14 +34,14 @@ def test_every_row_builds_networks_of_the_right_shapes(dataset, image_size, nc):
 
 
 def test_conditional_networks_check_their_labels():
-    config = ablation.TEXTBOOK.replace(ngf=8, ndf=8, n_classes=10)
+    config = TEXTBOOK.replace(ngf=8, ndf=8, n_classes=10)
     G, D = config.build(1, 28)
     with pytest.raises(ValueError, match=r"n_classes=10 and needs labels y of shape \(4,\).*got None"):
         G(torch.randn(4, config.nz))
     with pytest.raises(ValueError, match=r"needs labels y of shape \(4,\).*got \(4,\) torch.float32"):
         D(torch.zeros(4, 1, 28, 28), torch.zeros(4))
     with pytest.raises(ValueError, match="n_classes=0 \\(unconditional\\) but was given labels"):
-        ablation.TEXTBOOK.build(1, 28)[0](torch.randn(4, 100), torch.zeros(4, dtype=torch.long))
+        TEXTBOOK.build(1, 28)[0](torch.randn(4, 100), torch.zeros(4, dtype=torch.long))
     # The default sampling labels give every class its share, and the label changes the image.
     assert torch.equal(sample_labels(G, 25).bincount(), torch.tensor([3] * 5 + [2] * 5))
     z = torch.randn(1, config.nz).expand(2, -1)
@@ -49,19 +52,19 @@ def test_conditional_networks_check_their_labels():
 
 def test_a_short_conditional_run_draws_the_asked_digits(mnist):
     """The generator learns to use its label: the judge agrees with the asked class well above chance (10 %)."""
-    real = ablation.to_unit_range(mnist.images)
-    config = ablation.MNIST_ROWS["conditional-lr-1e-3"][1]
-    run = ablation.train_config(config, mnist, 500, seed=0, progress=False)
-    scores = ablation.score_samples(run.sample(1000, seed=1), real, "mnist", labels=sample_labels(run.G, 1000))
+    real = to_unit_range(mnist.images)
+    config = ch02_dcgan_mnist.ABLATION.config("conditional-lr-1e-3")
+    run = train_config(config, mnist, 500, seed=0, progress=False)
+    scores = score_samples(run.sample(1000, seed=1), real, "mnist", labels=sample_labels(run.G, 1000))
     assert scores["label_agreement"] > 0.25  # 0.34 measured at 500 steps; 10 % is chance
 
 
 def test_a_short_seeded_run_improves_on_the_untrained_generator(mnist):
-    real = ablation.to_unit_range(mnist.images)
+    real = to_unit_range(mnist.images)
     torch.manual_seed(0)
-    untrained = ablation.score_samples(sample(ablation.TEXTBOOK.build(1, 28)[0], 1000, seed=1), real, "mnist")
-    run = ablation.train_config(ablation.TEXTBOOK, mnist, 1000, seed=0, progress=False)
-    trained = ablation.score_samples(run.sample(1000, seed=1), real, "mnist")
+    untrained = score_samples(sample(TEXTBOOK.build(1, 28)[0], 1000, seed=1), real, "mnist")
+    run = train_config(TEXTBOOK, mnist, 1000, seed=0, progress=False)
+    trained = score_samples(run.sample(1000, seed=1), real, "mnist")
     # The untrained generator draws one near-constant image that the classifier calls a single digit with
     # high confidence: its confident rate is high and meaningless, which is why coverage and FID sit beside it.
     assert untrained["class_max_frac"] > 0.9
@@ -71,29 +74,29 @@ def test_a_short_seeded_run_improves_on_the_untrained_generator(mnist):
 
 
 def test_scores_of_real_digits_sit_at_the_real_references(mnist):
-    real = ablation.to_unit_range(mnist.images)
-    s = ablation.score_samples(real[:2000], real[2000:], "mnist")
+    real = to_unit_range(mnist.images)
+    s = score_samples(real[:2000], real[2000:], "mnist")
     assert s["confident_rate"] == pytest.approx(s["real_confident_rate"], abs=0.03)
     assert s["fid"] < 3 * s["fid_floor"] + 0.5 and 0.05 < s["class_min_frac"] < s["class_max_frac"] < 0.15
 
 
 def test_generator_round_trip_and_corrupt_file(tmp_path, monkeypatch):
     monkeypatch.setenv("AIGC_RESULTS_DIR", str(tmp_path / "results"))
-    config = ablation.TEXTBOOK.replace(ngf=8)
+    config = TEXTBOOK.replace(ngf=8)
     torch.manual_seed(0)
     G = config.build(1, 28)[0]
-    path = ablation.save_generator(G, config, "chapter")
-    loaded = ablation.load_generator("chapter")
+    path = save_generator(G, config, "chapter")
+    loaded = load_generator("chapter")
     assert torch.equal(sample(G, 8, seed=3), sample(loaded, 8, seed=3))
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="corrupt"):
-        ablation.load_generator("chapter")
+        load_generator("chapter")
     with pytest.raises(FileNotFoundError, match="run notebook other first"):
-        ablation.load_generator("other")
+        load_generator("other")
 
 
 def test_memorisation_check_flags_copies(mnist):
-    x = ablation.to_unit_range(mnist.images)
+    x = to_unit_range(mnist.images)
     train, held_out = x[:3000], x[3000:3500]
     clf = load_classifier("mnist")
     copies = memorization_report(train[:500], held_out, train, clf)
@@ -146,10 +149,9 @@ def test_inception_fid_is_near_zero_for_a_set_with_itself_and_caches_real_statis
 
 @pytest.mark.parametrize("dataset, row", [("mnist", None), ("mnist", "conditional-lr-1e-3"), ("cifar10", None)])
 def test_full_mode_chapter_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(dataset, row):
-    table = ablation.ROWS[dataset]
-    config = table["rows"][row or table["chapter"]][1]  # the chapter's model (quick and full) or its live row
-    data = load_dataset(dataset, "train", data_dir=real_data_dir_or_skip("MNIST" if dataset == "mnist" else "CIFAR10-subset"),
-                        verbose=False)
-    run = ablation.train_config(config, data, 2, seed=0, amp=True, channels_last=True, progress=False)
+    config = ABLATIONS[dataset].config(row)  # the chapter's model (quick and full) or its live row
+    data_dir = real_data_dir_or_skip("MNIST" if dataset == "mnist" else "CIFAR10-subset")
+    data = load_dataset(dataset, "train", data_dir=data_dir, verbose=False)
+    run = train_config(config, data, 2, seed=0, amp=True, channels_last=True, progress=False)
     shape = tuple(data.images.shape[1:])
     assert run.sample(4).shape == (4, *shape) and torch.isfinite(run.sample(4)).all()

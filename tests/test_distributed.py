@@ -1,4 +1,4 @@
-"""The same loop under torchrun: 2 CPU processes (gloo), DistributedDataParallel, identical weights at the end."""
+"""The same loops under torchrun: 2 CPU processes (gloo), DistributedDataParallel, identical weights at the end."""
 import os
 import subprocess
 import sys
@@ -21,6 +21,8 @@ def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
     torch.manual_seed(0)  # the recipe's initial weights: training must have moved them
     G0, _ = RECIPES["dcgan-mnist"].build()
     assert not torch.equal(w0["G.net.0.weight"], G0.net[0].weight)
+    torch.manual_seed(0)  # fit under DDP too: both ranks end equal, and trained
+    assert not torch.equal(w0["fit.1.weight"], torch.nn.Linear(784, 10).weight)
     # rank 0 alone logs and writes the checkpoint and the sample grid
     assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "samples.png").exists()
     assert proc.stdout.count("[train] checkpoint:") == 1

@@ -4,12 +4,11 @@ import torch
 from torch import nn
 
 from aigc_course import fit, fit_gan
+from aigc_course.chapters.ch01_gan_math.mistakes import textbook_step
 from aigc_course.data import load_dataset
 from aigc_course.models import Discriminator, Generator
-from aigc_course.train import (CheckpointError, DivergenceError, classification_loss, load_checkpoint,
-                               save_checkpoint)
+from aigc_course.train import CheckpointError, DivergenceError, classification_loss, load_checkpoint, save_checkpoint
 from aigc_course.train.loop import set_lr
-from aigc_course.train.mistakes import textbook_step
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +127,8 @@ class NaNAfter(nn.Module):
 def test_divergence_stops_with_step_and_keeps_last_good_checkpoint(mnist, tmp_path):
     G, D = small_nets()
     # 3 D forwards per step (real, fake, fake for G): NaN appears in step 8 (1-based).
-    with pytest.raises(DivergenceError, match=r"diverged at step 8: loss_d = nan\. The last good checkpoint is .*step 6"):
+    expected = r"diverged at step 8: loss_d = nan\. The last good checkpoint is .*step 6"
+    with pytest.raises(DivergenceError, match=expected):
         fit_gan(G, NaNAfter(D, calls=21), mnist.loader(16, drop_last=True), 20, progress=False, log_every=4,
                 checkpoint_dir=tmp_path, checkpoint_every=3)
     good = load_checkpoint(tmp_path / "checkpoint.pt")

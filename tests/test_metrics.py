@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from aigc_course.data import load_dataset
-from aigc_course.metrics import (SmallCNN, classifier_record, classifier_scores, fid, fid_floor, kid,
-                                 load_classifier)
+from aigc_course.metrics import SmallCNN, classifier_record, classifier_scores, fid, fid_floor, kid, load_classifier
 from aigc_course.metrics.classifier import weight_path
 from aigc_course.train import CheckpointError
 

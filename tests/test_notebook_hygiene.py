@@ -7,6 +7,7 @@ import pytest
 
 from aigc_course import catalog
 from aigc_course.course import notebooks
+from aigc_course.runtime import REPO_ROOT as ROOT
 
 NOTEBOOK_PATHS = notebooks()
 IDS = [p.name for p in NOTEBOOK_PATHS]
@@ -57,6 +58,15 @@ def test_index_lists_exactly_the_notebooks():
     for e in entries:
         assert e["title"] and e["learn"] and isinstance(e["gpu_recommended"], bool)
         assert e["quick_cpu_seconds"] is None or e["quick_cpu_seconds"] > 0
+
+
+def test_every_chapter_names_its_unit_tests_and_the_local_loop_runs_them():
+    for e in catalog.load_index():
+        assert e["tests"] and all((ROOT / "tests" / f).exists() for f in e["tests"]), e["notebook"]
+        args = catalog.chapter_tests(e["notebook"][:2])
+        assert args[-1].endswith(f"[{e['notebook']}]") and all(f"tests/{f}" in args for f in e["tests"])
+    with pytest.raises(ValueError, match="CHAPTER='99' is not allowed; choose one of 00, 01"):
+        catalog.chapter_tests("99")
 
 
 def test_readme_table_is_generated_from_index():

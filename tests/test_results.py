@@ -32,3 +32,21 @@ def test_record_results_rejects_unrecordable_values():
 def test_load_results_missing_says_run_first():
     with pytest.raises(FileNotFoundError, match="run the notebook first"):
         load_results("never_ran")
+
+
+def _record_many(args):
+    from aigc_course.course import record_time
+
+    path, worker = args
+    for i in range(20):
+        record_time(f"{worker}_{i:02d}.ipynb", float(i), times_file=path)
+
+
+def test_parallel_workers_never_lose_each_others_notebook_times(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "notebook_times.json"
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        pool.map(_record_many, [(path, w) for w in ("a", "b", "c")])
+    times = json.loads(path.read_text())
+    assert len(times) == 60 and times["b_19.ipynb"] == 19.0

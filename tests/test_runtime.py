@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -95,3 +97,17 @@ def test_write_json_is_atomic(tmp_path, monkeypatch):
         write_json(target, {"rows": [3, 4, 5]})
     monkeypatch.undo()
     assert target.read_text() == '{\n  "rows": [\n    1,\n    2\n  ]\n}\n'  # the old table, whole
+
+
+def test_budget_takes_the_learners_value_or_the_modes_default_and_checks_it():
+    from aigc_course.runtime import Budget, RunConfig
+
+    budgets = {"STEPS": Budget(40, 4000)}
+    quick = RunConfig(quick=True, seed=0, device=torch.device("cpu"), data_dir=Path("."))
+    full = RunConfig(quick=False, seed=0, device=torch.device("cpu"), data_dir=Path("."))
+    assert quick.budget("STEPS", None, budgets) == 40 and full.budget("STEPS", None, budgets) == 4000
+    assert quick.budget("STEPS", 7, budgets) == 7
+    with pytest.raises(ValueError, match="STEPS=0 is not allowed; it must be an integer >= 1"):
+        quick.budget("STEPS", 0, budgets)
+    with pytest.raises(ValueError, match="budget='N_EVAL' is not allowed; choose one of 'STEPS'"):
+        quick.budget("N_EVAL", None, budgets)

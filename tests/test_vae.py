@@ -4,11 +4,13 @@ import math
 import pytest
 import torch
 
-from aigc_course import fit, vae_math
+from aigc_course import fit
+from aigc_course.chapters.ch04_vae import toy as vae_math
+from aigc_course.chapters.ch04_vae import train_vae
 from aigc_course.data import load_dataset
 from aigc_course.metrics.likelihood import iw_nll, log_weights, nelbo
 from aigc_course.models.vae import ConvVAE
-from aigc_course.train.vae import binarize, gaussian_kl, train_vae, vae_loss
+from aigc_course.train.vae import binarize, gaussian_kl, vae_loss
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ Where the data comes from, in order:
 
 1. ``data_dir`` in torchvision's layout (``MNIST/raw``, ``FashionMNIST/raw``, ``cifar-10-batches-py``);
 2. a torchvision download into ``data_dir`` when the dataset's server is reachable;
-3. a real offline source, announced with a visible message: the official MNIST test split bundled in
-   the repository's ``data/``, or the real CIFAR-10 subset ``CIFAR10-subset/cifar10_subset.npz``;
+3. a real offline source, announced with a visible message: the official MNIST test file bundled in
+   the repository's ``data/`` (split into 8,000 training and 2,000 disjoint test digits, so nothing is
+   ever evaluated on what it was trained on), or the real CIFAR-10 subset ``CIFAR10-subset/cifar10_subset.npz``;
 4. otherwise an error that says how to get the data. Random tensors are never substituted.
 """
 from __future__ import annotations
@@ -14,9 +15,10 @@ import gzip
 import hashlib
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import numpy as np
@@ -36,6 +38,7 @@ BUNDLED_MNIST_MD5 = {
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
 CIFAR10_SUBSET = Path("CIFAR10-subset") / "cifar10_subset.npz"
+BUNDLED_TEST_EVERY = 5  # the bundled file serves 8,000 training and 2,000 disjoint test digits
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -83,6 +86,11 @@ class _PILDataset(torch.utils.data.Dataset):
         img = self.data.images[i].permute(1, 2, 0).squeeze(-1).numpy()
         img = Image.fromarray(img)
         return (self.transform(img) if self.transform else img), int(self.data.labels[i])
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels 0..255 → float32 in [-1, 1], the output range of a tanh generator."""
+    return images.float().div(127.5).sub(1.0)
 
 
 def canonical_name(name: str) -> str:
@@ -168,11 +176,13 @@ def _bundled_mnist(split: str) -> ImageData:
             raise ValueError(f"{path} is corrupt: md5 {md5(path)} != official {expected}; restore it with git")
     images = torch.from_numpy(read_idx_gz(BUNDLED_MNIST / "t10k-images-idx3-ubyte.gz").copy()).unsqueeze(1)
     labels = torch.from_numpy(read_idx_gz(BUNDLED_MNIST / "t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    if split == "train":
-        source = ("using the 10,000-image MNIST test split bundled in data/; "
-                  "run `make data` online for all 60,000")
-    else:
-        source = "the official 10,000-image MNIST test split bundled in data/ (md5-verified)"
+    # One file, two disjoint splits: every BUNDLED_TEST_EVERY-th digit is held out for testing.
+    held_out = torch.arange(len(images)) % BUNDLED_TEST_EVERY == BUNDLED_TEST_EVERY - 1
+    keep = held_out if split == "test" else ~held_out
+    images, labels = images[keep].contiguous(), labels[keep]
+    source = (f"the bundled official MNIST test file in data/ (md5-verified), split into disjoint parts: its {split} "
+              f"part, {len(images):,} of its 10,000 digits (every {BUNDLED_TEST_EVERY}th is held out for testing); "
+              "run `make data` online, or set DATA_DIR, for all 60,000 + 10,000")
     return ImageData("mnist", split, images, labels, tuple(str(i) for i in range(10)), source)
 
 

@@ -1,7 +1,8 @@
 """Quality measures: each docstring says what it measures and where it stops meaning anything."""
-from .classifier import SmallCNN, classifier_record, load_classifier
+from .classifier import SmallCNN, classifier_record, load_classifier, predict_probs
 from .modes import mode_stats
-from .scores import classifier_scores, fid, fid_floor, kid, torn_between_two, torn_rate
+from .samples import score_samples
+from .scores import classifier_scores, fid, fid_floor, kid, torn_between_two, torn_rate, wasserstein_1d
 
 __all__ = ["SmallCNN", "classifier_record", "classifier_scores", "fid", "fid_floor", "kid", "load_classifier",
-           "mode_stats", "torn_between_two", "torn_rate"]
+           "mode_stats", "predict_probs", "score_samples", "torn_between_two", "torn_rate", "wasserstein_1d"]

@@ -76,3 +76,12 @@ def load_classifier(name: str, device: torch.device | str = "cpu") -> SmallCNN:
     model.load_state_dict(state["model"])
     return model.to(device).eval().requires_grad_(False)
 
+
+
+@torch.no_grad()
+def predict_probs(classifier: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Class probabilities (N, K) of ``classifier`` on ``images``, computed ``batch_size`` images at a time.
+
+    Batching keeps the memory of a 10,000-image evaluation small; the result does not depend on it.
+    """
+    return torch.cat([classifier(images[i:i + batch_size]).softmax(1) for i in range(0, len(images), batch_size)])

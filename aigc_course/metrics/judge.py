@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .classifier import predict_probs
 from .scores import classifier_scores
 
 
@@ -99,8 +100,8 @@ def judge_checks(real: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
         "noise_0.15": real + 0.15 * torch.randn(real.shape, generator=g),
         "garbage_uniform_noise": torch.rand(n, 1, side, side, generator=g) * 2 - 1,
         "garbage_checkerboard": _checkerboard(n, side),
-        "garbage_shuffled_pixels": torch.gather(real.flatten(1), 1, torch.argsort(torch.rand(n, side * side, generator=g), 1)
-                                                ).view_as(real),
+        "garbage_shuffled_pixels": torch.gather(
+            real.flatten(1), 1, torch.argsort(torch.rand(n, side * side, generator=g), 1)).view_as(real),
     }
     return {name: x.clamp(-1, 1) for name, x in checks.items()}
 
@@ -115,6 +116,5 @@ def judge_report(classifier: nn.Module, real: torch.Tensor, seed: int = 0) -> di
     """
     report = {}
     for name, x in judge_checks(real, seed).items():
-        probs = torch.cat([classifier(x[i:i + 1000]).softmax(1) for i in range(0, len(x), 1000)])
-        report[name] = classifier_scores(probs)["confident_rate"]
+        report[name] = classifier_scores(predict_probs(classifier, x))["confident_rate"]
     return report

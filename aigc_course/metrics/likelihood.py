@@ -15,11 +15,7 @@ import math
 import torch
 from torch import nn
 
-from ..train.vae import bernoulli_log_likelihood, elbo_terms
-
-
-def _normal_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    return -0.5 * (((z - mu) ** 2) / logvar.exp() + logvar + math.log(2 * math.pi)).sum(-1)
+from ..train.vae import bernoulli_log_likelihood, elbo_terms, normal_log_pdf
 
 
 @torch.no_grad()
@@ -29,12 +25,13 @@ def log_weights(model: nn.Module, x: torch.Tensor, k: int) -> torch.Tensor:
     z = model.reparameterize(mu, logvar, k=k)                              # (k, N, d)
     logits = model.decode(z.flatten(0, 1)).unflatten(0, (k, len(x)))      # (k, N, 1, 28, 28)
     log_px_z = bernoulli_log_likelihood(logits, x.expand(k, *x.shape))
-    log_pz = _normal_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))
-    return log_px_z + log_pz - _normal_log_prob(z, mu, logvar)
+    log_pz = normal_log_pdf(z, torch.zeros_like(z), torch.zeros_like(z)).sum(-1)
+    return log_px_z + log_pz - normal_log_pdf(z, mu, logvar).sum(-1)
 
 
 @torch.no_grad()
-def iw_nll(model: nn.Module, x: torch.Tensor, k: int = 100, batch_size: int = 100, seed: int = 0) -> tuple[float, float]:
+def iw_nll(model: nn.Module, x: torch.Tensor, k: int = 100, batch_size: int = 100,
+           seed: int = 0) -> tuple[float, float]:
     """Importance-weighted estimate of −log p(x) in nats per image, averaged over ``x``: (mean, standard error).
 
     ``x`` must be binary. Cost: k decoder passes per image. The estimate is biased upwards

@@ -49,6 +49,11 @@ def torn_rate(probs: torch.Tensor, threshold: float = 0.9) -> float:
     return float(torn_between_two(probs, threshold).double().mean())
 
 
+def wasserstein_1d(a: torch.Tensor, b: torch.Tensor) -> float:
+    """W1 between two equal-size 1-D samples: the mean gap between their sorted values (0 = same distribution)."""
+    return float((a.flatten().sort().values - b.flatten().sort().values).abs().mean())
+
+
 class _Features(nn.Module):
     """Adapts a classifier with ``.features`` to torchmetrics' feature-extractor interface."""
 

@@ -18,7 +18,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from ..data import load_dataset
+from ..data import load_dataset, to_unit_range
 from ..runtime import check_choice, check_int, hardware, seed_everything, write_json
 from ..train.checkpoint import save_checkpoint
 from ..train.supervised import LossFn, classification_loss, fit
@@ -66,7 +66,7 @@ def train_judge(name: str, loss_fn: LossFn, epochs: int, data_dir: str | None = 
     fit(model, loader, loss_fn, steps, lr=2e-3, weight_decay=5e-4, schedule="cosine", desc=f"{name} classifier")
     seconds = time.perf_counter() - t0
     model.eval()
-    x_test = test_set.images.float() / 127.5 - 1
+    x_test = to_unit_range(test_set.images)
     with torch.no_grad():
         logits = torch.cat([model(x_test[i:i + 1000]) for i in range(0, len(x_test), 1000)])
     accuracy = float((logits.argmax(1) == test_set.labels).float().mean())

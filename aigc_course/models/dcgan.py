@@ -19,13 +19,14 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ..runtime import check_choice
+
 IMAGE_SIZES = (28, 32, 64)
 
 
 def _start_size(image_size: int) -> int:
     """Side of the first feature map: 28 = 7·2², 32 = 4·2³, 64 = 4·2⁴."""
-    if image_size not in IMAGE_SIZES:
-        raise ValueError(f"image_size={image_size!r} is not allowed; choose one of {IMAGE_SIZES}")
+    check_choice("image_size", image_size, IMAGE_SIZES)
     return 7 if image_size == 28 else 4
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
+CHECKPOINT_NAME = "checkpoint.pt"  # the file every training loop writes in its checkpoint_dir
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used: unreadable, corrupt, or made for a different model."""

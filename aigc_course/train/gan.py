@@ -11,31 +11,25 @@ A class-conditional pair (``G.n_classes == D.n_classes > 0``) trains on the same
 images with their labels and fakes with the labels they were generated from, drawn uniformly.
 
 Numbers are read back from the device every ``log_every`` steps, not every step; a NaN or infinite
-loss stops the run with the step named, before any bad weights reach a checkpoint.
+loss stops the run with the step named, before any bad weights reach a checkpoint. Resume, schedules,
+EMA, checkpoints and DDP come from the shared skeleton (:mod:`.engine`); :class:`GANTask` is the GAN part.
 """
 from __future__ import annotations
 
-import copy
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..data.loader import TensorLoader
 from ..runtime import check_choice, check_float, check_int
 from . import distributed as dist_utils
-from .checkpoint import save_checkpoint
+from .engine import Context, LiveCallback, Task, train
 from .history import History
 from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty
-from .loop import SCHEDULES, StatBuffer, autocast, progress_bar, restore, set_lr, speed_options, unwrap
-
-CHECKPOINT_NAME = "checkpoint.pt"
-# live(step, history, samples) is called at every snapshot, e.g. viz.LiveFigure in a notebook.
-LiveCallback = Callable[[int, History, torch.Tensor], None]
 
 
 @dataclass
@@ -91,12 +85,108 @@ def sample(G: nn.Module, n: int, seed: int = 0, batch_size: int = 500,
     return torch.cat(out)
 
 
-def _ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    """ema ← decay·ema + (1 − decay)·model for parameters; buffers (BN statistics) are copied."""
-    ema_p, p = list(ema.parameters()), list(model.parameters())
-    torch._foreach_lerp_(ema_p, p, 1.0 - decay)
-    for eb, b in zip(ema.buffers(), model.buffers()):
-        eb.copy_(b)
+class GANTask(Task):
+    """A generator against a discriminator: ``n_critic`` D updates on detached fakes, then one G update."""
+
+    format = "aigc-gan-v1"
+
+    def __init__(self, G: nn.Module, D: nn.Module, objective: str, lr_g: float, lr_d: float,
+                 betas: tuple[float, float], n_critic: int, gp_weight: float, seed: int, schedule: str,
+                 ema: bool) -> None:
+        self.G, self.D = G, D
+        self.objective, self.n_critic, self.gp_weight, self.seed = objective, n_critic, gp_weight, seed
+        self.lrs, self.betas = (lr_g, lr_d), betas
+        self.n_classes = getattr(G, "n_classes", 0)
+        self.batches_per_step = n_critic
+        self.desc = f"GAN ({objective})"
+        self._config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": self.n_classes,
+                        "ema": ema, "schedule": schedule, "world_size": dist_utils.world_size()}
+        self.keep_graph = n_critic == 1  # with one D step, the G step reuses that step's fakes
+        if objective in ("hinge", "wgan-gp"):
+            self.score = lambda logits: logits.float().mean()  # critic values, not probabilities
+        else:
+            self.score = lambda logits: torch.sigmoid(logits.float()).mean()
+
+    def setup(self, ctx: Context) -> None:
+        self.G = self.G.to(ctx.device, memory_format=ctx.memory_format)
+        self.D = self.D.to(ctx.device, memory_format=ctx.memory_format)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.lrs[0], betas=self.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.lrs[1], betas=self.betas)
+        # Noise comes from the loop's own generator (per rank), so a resumed run draws the same z.
+        self.rank = ctx.rank
+        self.z_gen = torch.Generator(device=ctx.device).manual_seed(self.seed * 1_000_003 + ctx.rank)
+        self.device = ctx.device
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "D": self.D}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"opt_g": self.opt_g, "opt_d": self.opt_d}
+
+    def config(self) -> dict[str, Any]:
+        return self._config
+
+    def new_history(self) -> History:
+        return History(critic=self.objective in ("hinge", "wgan-gp"))
+
+    def state(self) -> dict[str, Any]:
+        return {"z_gen": self.z_gen.get_state()}
+
+    def load_state(self, state: dict[str, Any], start: int) -> None:
+        if dist_utils.world_size() == 1:
+            self.z_gen.set_state(state["z_gen"])
+        else:  # each rank has its own stream; rank 0's saved state is not theirs
+            self.z_gen.manual_seed(self.seed * 1_000_003 + self.rank + 7919 * start)
+
+    def compile(self, ctx: Context) -> None:
+        self.G_step, self.D_step = ctx.wrap(self.G), ctx.wrap(self.D)
+        # The G step runs D without DDP: D is frozen there, so there is nothing to all-reduce.
+        self.D_frozen = ctx.wrap(self.D, distributed=False)
+
+    def _fake_args(self, n: int) -> tuple[torch.Tensor, ...]:
+        """The extra arguments G and D take for n fakes: () when unconditional, else labels drawn
+        uniformly from the loop's noise stream (so a resumed run draws the same ones)."""
+        if not self.n_classes:
+            return ()
+        return (torch.randint(self.n_classes, (n,), device=self.device, generator=self.z_gen),)
+
+    def step(self, step: int, batches: Iterator, ctx: Context) -> dict[str, torch.Tensor]:
+        G, D, z_gen = self.G, self.D, self.z_gen
+        # --- discriminator / critic: n_critic updates on detached fakes ---
+        for _ in range(self.n_critic):
+            real, real_y = next(batches)
+            real = real.contiguous(memory_format=ctx.memory_format)
+            real_args = (real_y,) if self.n_classes else ()
+            z = torch.randn(real.shape[0], G.nz, device=ctx.device, generator=z_gen)
+            fake_args = self._fake_args(real.shape[0])
+            with ctx.autocast(), torch.set_grad_enabled(self.keep_graph):
+                fake = self.G_step(z, *fake_args)
+            with ctx.autocast():
+                real_logits, fake_logits = self.D_step(real, *real_args), self.D_step(fake.detach(), *fake_args)
+                loss_d = d_loss(self.objective, real_logits, fake_logits)
+            if self.objective == "wgan-gp":  # float32, plain D: it differentiates a gradient (double backward)
+                loss_d = loss_d + self.gp_weight * gradient_penalty(D, real, fake.detach().float(), z_gen)
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+        # --- generator: gradients flow through a frozen D into G ---
+        if not self.keep_graph:
+            z = torch.randn(real.shape[0], G.nz, device=ctx.device, generator=z_gen)
+            fake_args = self._fake_args(real.shape[0])
+            with ctx.autocast():
+                fake = self.G_step(z, *fake_args)
+        D.requires_grad_(False)
+        with ctx.autocast():
+            loss_g = g_loss(self.objective, self.D_frozen(fake, *fake_args))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        D.requires_grad_(True)
+        return {"loss_d": loss_d, "loss_g": loss_g, "d_real": self.score(real_logits),
+                "d_fake": self.score(fake_logits)}
+
+    def snapshot(self, n: int, seed: int, ctx: Context) -> torch.Tensor:
+        return sample(ctx.ema.module if ctx.ema is not None else self.G, n, seed=seed)
 
 
 def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
@@ -129,20 +219,8 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         live: called with (step, history, samples) at each snapshot, e.g. ``viz.LiveFigure()``.
     """
     check_choice("objective", objective, OBJECTIVES)
-    check_choice("schedule", schedule, SCHEDULES)
-    steps, log_every, n_critic = check_int("steps", steps), check_int("log_every", log_every), check_int("n_critic", n_critic)
+    n_critic = check_int("n_critic", n_critic)
     lr_g, lr_d = check_float("lr_g", lr_g), check_float("lr_d", lr_d)
-    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-        raise ValueError(f"ema_decay={ema_decay!r} is not allowed; use None or a number in (0, 1), e.g. 0.999")
-    for name, every in (("sample_every", sample_every), ("checkpoint_every", checkpoint_every)):
-        if every is not None:
-            check_int(name, every)
-    if resume and checkpoint_dir is None:
-        raise ValueError("resume=True needs checkpoint_dir, the folder of the run to continue")
-    rank, world = dist_utils.rank(), dist_utils.world_size()
-    if (loader.rank, loader.world_size) != (rank, world):
-        raise ValueError(f"the loader is for rank {loader.rank} of {loader.world_size} but this process is rank "
-                         f"{rank} of {world}; build it with data.loader(..., rank={rank}, world_size={world})")
     if not hasattr(G, "nz"):
         raise ValueError("G must have an attribute nz, the size of its noise input")
     n_classes = getattr(G, "n_classes", 0)
@@ -152,127 +230,10 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     if n_classes and objective == "wgan-gp":
         raise ValueError("objective='wgan-gp' is not allowed with a class-conditional pair; "
                          f"choose one of {tuple(o for o in OBJECTIVES if o != 'wgan-gp')}")
-
-    device = loader.device
-    use_amp, memfmt = speed_options(device, amp, channels_last)
-    G, D = G.to(device, memory_format=memfmt), D.to(device, memory_format=memfmt)
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if ema_decay is not None else None
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
-
-    # Noise comes from the loop's own generator (per rank), so a resumed run draws the same z.
-    z_gen = torch.Generator(device=device).manual_seed(seed * 1_000_003 + rank)
-    history = History(critic=objective in ("hinge", "wgan-gp"))
-    ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
-    config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": n_classes,
-              "ema": ema_decay is not None, "schedule": schedule, "world_size": world}
-    start = 0
-    if resume and ckpt.exists():
-        state = restore(ckpt, {"G": G, "D": D, "G_ema": G_ema}, {"opt_g": opt_g, "opt_d": opt_d}, config)
-        start, history = state["step"], History.from_state_dict(state["history"])
-        if world == 1:
-            z_gen.set_state(state["z_gen"])
-        else:  # each rank has its own stream; rank 0's saved state is not theirs
-            z_gen.manual_seed(seed * 1_000_003 + rank + 7919 * start)
-        if dist_utils.is_main():
-            print(f"[train] resumed from {ckpt} at step {start}")
-
-    # What runs each step: DDP wrappers (gradient all-reduce) and compiled graphs where asked.
-    G_step, D_step = G, D
-    if world > 1:
-        G_step, D_step = DDP(G), DDP(D)
-    if compile:
-        G_step, D_step = torch.compile(G_step), torch.compile(D_step)
-    # The G step runs D without DDP: D is frozen there, so there is nothing to all-reduce.
-    D_frozen = torch.compile(D) if compile else D
-    keep_graph = n_critic == 1  # with one D step, the G step reuses that step's fakes
-
-    def fake_labels(n: int) -> tuple[torch.Tensor, ...]:
-        """The extra arguments G and D take for n fakes: () when unconditional, else labels drawn
-        uniformly from the loop's noise stream (so a resumed run draws the same ones)."""
-        return (torch.randint(n_classes, (n,), device=device, generator=z_gen),) if n_classes else ()
-    if history.critic:
-        def score(logits: torch.Tensor) -> torch.Tensor:
-            return logits.float().mean()
-    else:
-        def score(logits: torch.Tensor) -> torch.Tensor:
-            return torch.sigmoid(logits.float()).mean()
-
-    def checkpoint(step: int) -> None:
-        if ckpt is None or not dist_utils.is_main():
-            return
-        save_checkpoint({"format": "aigc-gan-v1", "step": step, "config": config, "G": G.state_dict(),
-                         "D": D.state_dict(), **({"G_ema": G_ema.state_dict()} if G_ema is not None else {}),
-                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "z_gen": z_gen.get_state(),
-                         "history": history.state_dict()}, ckpt)
-
-    last_good = "No checkpoint was written." if ckpt is None else f"No checkpoint was written to {ckpt} yet."
-
-    def flush() -> None:
-        steps_, values = stats.flush(last_good)
-        history.extend(steps_, values)
-        if values:
-            bar.set_postfix({k: f"{v[-1]:.3f}" for k, v in values.items()}, refresh=False)
-
-    stats = StatBuffer(("loss_d", "loss_g", "d_real", "d_fake"))
-    batches = loader.batches(start * n_critic)
-    bar = progress_bar(steps, start, f"GAN ({objective})", progress and dist_utils.is_main())
-    t0 = time.perf_counter()
-    for step in range(start, steps):
-        set_lr([opt_g, opt_d], [lr_g, lr_d], schedule, step, steps)
-        # --- discriminator / critic: n_critic updates on detached fakes ---
-        for i in range(n_critic):
-            real, real_y = next(batches)
-            real = real.contiguous(memory_format=memfmt)
-            real_args = (real_y,) if n_classes else ()
-            z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
-            fake_args = fake_labels(real.shape[0])
-            with autocast(device, use_amp), torch.set_grad_enabled(keep_graph):
-                fake = G_step(z, *fake_args)
-            with autocast(device, use_amp):
-                real_logits, fake_logits = D_step(real, *real_args), D_step(fake.detach(), *fake_args)
-                loss_d = d_loss(objective, real_logits, fake_logits)
-            if objective == "wgan-gp":  # float32, plain D: it differentiates a gradient (double backward)
-                loss_d = loss_d + gp_weight * gradient_penalty(D, real, fake.detach().float(), z_gen)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-        # --- generator: gradients flow through a frozen D into G ---
-        if not keep_graph:
-            z = torch.randn(real.shape[0], G.nz, device=device, generator=z_gen)
-            fake_args = fake_labels(real.shape[0])
-            with autocast(device, use_amp):
-                fake = G_step(z, *fake_args)
-        D.requires_grad_(False)
-        with autocast(device, use_amp):
-            loss_g = g_loss(objective, D_frozen(fake, *fake_args))
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        D.requires_grad_(True)
-        if G_ema is not None:
-            with torch.no_grad():
-                _ema_update(G_ema, G, ema_decay)
-
-        stats.add(step, loss_d, loss_g, score(real_logits), score(fake_logits))
-        done = step + 1
-        bar.update(1)
-        if done % log_every == 0 or done == steps:
-            flush()
-        if sample_every and done % sample_every == 0 and dist_utils.is_main():
-            flush()
-            samples = sample(G_ema if G_ema is not None else G, n_samples, seed=seed)
-            history.snapshot_steps.append(done)
-            history.snapshots.append(samples)
-            if live is not None:
-                live(done, history, samples)
-        if checkpoint_every and done % checkpoint_every == 0 and done != steps:
-            flush()  # never checkpoint weights that already produced a NaN
-            checkpoint(done)
-            last_good = f"The last good checkpoint is {ckpt} (step {done})."
-    flush()
-    checkpoint(steps)
-    bar.close()
-    dist_utils.barrier()
-    return GANRun(G=unwrap(G), D=unwrap(D), G_ema=G_ema, history=history, checkpoint=ckpt, steps=steps,
-                  train_seconds=time.perf_counter() - t0)
+    task = GANTask(G, D, objective, lr_g, lr_d, betas, n_critic, gp_weight, seed, schedule, ema_decay is not None)
+    done = train(task, loader, steps, schedule=schedule, ema_of="G" if ema_decay is not None else None,
+                 ema_decay=ema_decay, seed=seed, log_every=log_every, sample_every=sample_every, n_samples=n_samples,
+                 checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume, amp=amp,
+                 channels_last=channels_last, compile=compile, progress=progress, live=live)
+    return GANRun(G=task.G, D=task.D, G_ema=done.ema, history=done.history, checkpoint=done.checkpoint,
+                  steps=done.steps, train_seconds=done.train_seconds)

@@ -39,7 +39,7 @@ class History:
                 "critic": self.critic}
 
     @classmethod
-    def from_state_dict(cls, state: dict[str, Any]) -> "History":
+    def from_state_dict(cls, state: dict[str, Any]) -> History:
         return cls(**state)
 
     def plot(self, smooth: int = 25):

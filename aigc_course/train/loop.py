@@ -113,7 +113,8 @@ def unwrap(module: nn.Module) -> nn.Module:
 SCHEDULES = ("constant", "cosine", "linear")
 
 
-def set_lr(optimizers: list[torch.optim.Optimizer], base_lrs: list[float], schedule: str, step: int, steps: int) -> None:
+def set_lr(optimizers: list[torch.optim.Optimizer], base_lrs: list[float], schedule: str, step: int,
+           steps: int) -> None:
     """Set each optimizer's learning rate for ``step`` of ``steps`` under ``schedule``.
 
     ``constant`` keeps the base rate; ``cosine`` decays it to 0 along half a cosine (Loshchilov &

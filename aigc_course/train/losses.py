@@ -13,12 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..runtime import check_choice
+
 OBJECTIVES = ("minimax", "nonsaturating", "hinge", "wgan-gp")
 
 
 def _check(objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective={objective!r} is not allowed; choose one of {', '.join(OBJECTIVES)}")
+    check_choice("objective", objective, OBJECTIVES)
 
 
 def d_loss(objective: str, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -10,16 +10,23 @@ binarisation (each pixel intensity is the probability of a 1, resampled at every
 """
 from __future__ import annotations
 
-from typing import Callable
+import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models.vae import ConvVAE
-from .supervised import FitRun, fit
 
-QUICK_STEPS = 4000  # chapter 4's quick budget: about 3.5 minutes on a 2-core CPU
+def normal_log_pdf(x: torch.Tensor, mean: torch.Tensor | float, logvar: torch.Tensor | float) -> torch.Tensor:
+    """log N(x; mean, exp(logvar)) elementwise: −½ ((x − mean)² / σ² + log σ² + log 2π).
+
+    Parametrised by the log-variance, as a VAE's encoder outputs it; sum over the last dimension for
+    a diagonal Gaussian.
+    """
+    if not isinstance(logvar, torch.Tensor):
+        logvar = torch.tensor(float(logvar), dtype=torch.float64)
+    return -0.5 * ((x - mean) ** 2 / logvar.exp() + logvar + math.log(2 * math.pi))
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -61,13 +68,3 @@ def vae_loss(beta: float = 1.0) -> Callable:
         return -elbo.mean(), {"rec": -rec.mean().detach(), "kl": kl.mean().detach()}
 
     return loss_fn
-
-
-def train_vae(data, steps: int, latent_dim: int = 32, beta: float = 1.0, seed: int = 0,
-              device: torch.device | str = "cpu", batch_size: int = 128, lr: float = 1e-3, **fit_options) -> FitRun:
-    """Chapter 4's recipe: a :class:`~aigc_course.models.vae.ConvVAE` trained on ``data`` (an ``ImageData``
-    of 28×28 digits) with AdamW and cosine decay, dynamically binarised; returns ``fit``'s ``FitRun``."""
-    torch.manual_seed(seed)
-    model = ConvVAE(latent_dim=latent_dim)
-    loader = data.loader(batch_size, device=device, seed=seed, drop_last=True, value_range=(0.0, 1.0))
-    return fit(model, loader, vae_loss(beta), steps, lr=lr, schedule="cosine", **fit_options)

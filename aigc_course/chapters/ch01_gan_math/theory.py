@@ -11,11 +11,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data.loader import TensorLoader
-from .models.mlp import MLPDiscriminator
-from .runtime import check_choice
-from .train.losses import d_loss, gradient_penalty
-from .train.supervised import fit
+from ...data.loader import TensorLoader
+from ...models.mlp import MLPDiscriminator
+from ...runtime import check_choice
+from ...train.losses import d_loss, gradient_penalty
+from ...train.supervised import fit
 
 
 def gaussian_pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:

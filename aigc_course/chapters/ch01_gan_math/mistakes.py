@@ -6,16 +6,17 @@ Never train with these: the engine's :func:`~aigc_course.train.fit_gan` is the c
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.toy import BIMODAL
-from ..models.mlp import MLPDiscriminator, MLPGenerator
-from .losses import d_loss, g_loss
+from ...data.toy import BIMODAL
+from ...metrics.scores import wasserstein_1d
+from ...models.mlp import MLPDiscriminator, MLPGenerator
+from ...train.losses import d_loss, g_loss
 
 Step = Callable[[nn.Module, nn.Module, torch.optim.Optimizer, torch.optim.Optimizer, torch.Tensor, torch.Tensor], None]
 
@@ -100,11 +101,6 @@ class RunReport:
     d_real: float = float("nan")  # mean D(x) on data
     d_fake: float = float("nan")  # mean D(G(z))
     samples: torch.Tensor | None = None
-
-
-def wasserstein_1d(a: torch.Tensor, b: torch.Tensor) -> float:
-    """W1 between two equal-size 1-D samples: the mean gap between their sorted values."""
-    return float((a.flatten().sort().values - b.flatten().sort().values).abs().mean())
 
 
 def short_run(step: Step, build: Callable[[], tuple[nn.Module, nn.Module]] = build_networks, steps: int = 600,

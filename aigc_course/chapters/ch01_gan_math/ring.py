@@ -8,17 +8,18 @@ high-quality samples. λ = 1 rather than the paper's image setting of 10 (its ow
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import torch
 
-from .data.loader import TensorLoader
-from .data.toy import ring_centers, ring_of_gaussians
-from .metrics.modes import mode_stats
-from .models.mlp import MLPDiscriminator, MLPGenerator
-from .runtime import check_choice
-from .train.gan import GANRun, fit_gan, sample
-from .train.history import History
+from ...data.loader import TensorLoader
+from ...data.toy import ring_centers, ring_of_gaussians
+from ...metrics.modes import mode_stats
+from ...models.mlp import MLPDiscriminator, MLPGenerator
+from ...runtime import check_choice
+from ...train.gan import GANRun, fit_gan, sample
+from ...train.history import History
 
 RING_STD = 0.02
 CENTERS = ring_centers(8, 2.0)
@@ -73,8 +74,14 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def train_all(names: list[str], seeds: list[int], steps: int, workers: int = 1) -> dict[str, list[RingRun]]:
-    """Run :func:`train_ring` for every objective and seed, on ``workers`` CPU processes.
+def cpu_share() -> int:
+    """How many cores this process may use: its torch thread count (1 under a parallel test worker that
+    set OMP_NUM_THREADS=1), at most the machine's cores."""
+    return max(1, min(torch.get_num_threads(), os.cpu_count() or 1))
+
+
+def train_all(names: list[str], seeds: list[int], steps: int, workers: int | None = None) -> dict[str, list[RingRun]]:
+    """Run :func:`train_ring` for every objective and seed, on ``workers`` CPU processes (default: :func:`cpu_share`).
 
     These networks are so small that a step costs mostly fixed per-operation overhead, which more
     threads cannot share; separate single-threaded processes can (about 2× on 2 cores). Each run is
@@ -83,12 +90,14 @@ def train_all(names: list[str], seeds: list[int], steps: int, workers: int = 1) 
     for name in names:
         check_choice("objective", name, OBJECTIVES)
     jobs = [(name, seed) for name in names for seed in seeds]
+    workers = cpu_share() if workers is None else workers
     if workers <= 1:
         done = [train_ring(name, seed, steps) for name, seed in jobs]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread) as pool:
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_one_thread) as pool:
             done = list(pool.map(train_ring, *zip(*jobs), [steps] * len(jobs)))
     return {name: [run for (n, _), run in zip(jobs, done) if n == name] for name in names}

@@ -10,18 +10,13 @@ import math
 
 import torch
 
-from .train.vae import gaussian_kl
-
-
-def normal_log_pdf(x: torch.Tensor, mean: torch.Tensor | float, var: torch.Tensor | float) -> torch.Tensor:
-    """log N(x; mean, var), elementwise."""
-    var = torch.as_tensor(var, dtype=torch.float64)
-    return -0.5 * (torch.log(2 * math.pi * var) + (x - mean) ** 2 / var)
+from ...runtime import check_choice
+from ...train.vae import gaussian_kl, normal_log_pdf
 
 
 def toy_log_evidence(x: float, w: float, s: float) -> float:
     """Exact log p(x) of the toy model: x ~ N(0, w² + s²)."""
-    return float(normal_log_pdf(torch.tensor(x, dtype=torch.float64), 0.0, w * w + s * s))
+    return float(normal_log_pdf(torch.tensor(x, dtype=torch.float64), 0.0, math.log(w * w + s * s)))
 
 
 def toy_posterior(x: float, w: float, s: float) -> tuple[float, float]:
@@ -51,8 +46,8 @@ def toy_elbo_monte_carlo(x: float, m: float, v: float, w: float, s: float, n: in
     """
     g = torch.Generator().manual_seed(seed)
     z = m + math.sqrt(v) * torch.randn(n, generator=g, dtype=torch.float64)
-    log_r = normal_log_pdf(z, 0.0, 1.0) + normal_log_pdf(torch.tensor(x, dtype=torch.float64), w * z, s * s) \
-        - normal_log_pdf(z, m, v)
+    log_r = normal_log_pdf(z, 0.0, 0.0) + normal_log_pdf(torch.tensor(x, dtype=torch.float64), w * z, math.log(s * s)) \
+        - normal_log_pdf(z, m, math.log(v))
     return {"elbo": float(log_r.mean()), "log_mean": float(log_r.logsumexp(0) - math.log(n))}
 
 
@@ -61,7 +56,7 @@ def kl_monte_carlo(mu: torch.Tensor, logvar: torch.Tensor, n: int, seed: int = 0
     g = torch.Generator().manual_seed(seed)
     mu, logvar = mu.double(), logvar.double()
     z = mu + (0.5 * logvar).exp() * torch.randn((n, *mu.shape), generator=g, dtype=torch.float64)
-    return (normal_log_pdf(z, mu, logvar.exp()) - normal_log_pdf(z, 0.0, 1.0)).sum(-1).mean(0)
+    return (normal_log_pdf(z, mu, logvar) - normal_log_pdf(z, 0.0, 0.0)).sum(-1).mean(0)
 
 
 def gradient_estimates(mu: float, sigma: float, target: float, n_samples: int, n_trials: int,
@@ -74,8 +69,7 @@ def gradient_estimates(mu: float, sigma: float, target: float, n_samples: int, n
     - ``score-baseline``: the same with f(z_i) − b_i, b_i the mean of f over the *other* draws
       (a leave-one-out baseline, independent of z_i, so the estimate stays unbiased).
     """
-    if method not in ("reparam", "score", "score-baseline"):
-        raise ValueError(f"method={method!r} is not allowed; choose reparam, score or score-baseline")
+    check_choice("method", method, ("reparam", "score", "score-baseline"))
     g = torch.Generator().manual_seed(seed)
     z = mu + sigma * torch.randn(n_trials, n_samples, generator=g, dtype=torch.float64)
     f = (z - target) ** 2

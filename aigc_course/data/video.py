@@ -1,0 +1,119 @@
+"""Real video for frame interpolation: clips decoded with OpenCV, split in time, cut into frame windows.
+
+Offline the clips are the ones in ``<DATA_DIR>/video`` (see ``../shared/DATA.md``); online, any
+folder of video files works the same way. Every clip gives both splits: its first part trains and
+its last part tests, with a margin of frames between them that no window touches, so a test frame
+is never a training frame nor its immediate neighbour (``tests/test_data.py`` checks it).
+:func:`frame_windows` cuts windows of ``length`` frames ``gap`` frames apart — a triplet
+(I₀, I½, I₁) is ``length=3``; longer windows give ground truth for ×4 or ×8 interpolation.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+
+from ..runtime import check_choice, check_int, default_data_dir
+from .datasets import SPLITS, DatasetNotFoundError
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
+TEST_FRACTION = 0.2  # the last fifth of every clip is held out
+MARGIN = 10  # frames between the train and test parts that neither uses
+
+
+@dataclass
+class Clip:
+    """Frames of one clip as uint8 (T, 3, H, W) RGB, with where they came from in the file."""
+
+    name: str
+    frames: torch.Tensor
+    fps: float
+    first: int  # index in the file of frames[0]
+
+
+def read_frames(path: str | os.PathLike, max_frames: int | None = None, max_side: int | None = None) -> Clip:
+    """Decode a video file with OpenCV into RGB uint8 frames (T, 3, H, W), at most ``max_frames`` of them,
+    downscaled (area interpolation) so the longer side is at most ``max_side``."""
+    import cv2
+
+    path = Path(path)
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise DatasetNotFoundError(f"cannot open video {path}")
+    fps = float(cap.get(cv2.CAP_PROP_FPS)) or 0.0
+    frames = []
+    while max_frames is None or len(frames) < max_frames:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        h, w = bgr.shape[:2]
+        if max_side is not None and max(h, w) > max_side:
+            s = max_side / max(h, w)
+            bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+        frames.append(torch.from_numpy(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).permute(2, 0, 1))
+    cap.release()
+    if not frames:
+        raise DatasetNotFoundError(f"video {path} has no frames that OpenCV can decode")
+    return Clip(path.name, torch.stack(frames), fps, 0)
+
+
+def split_range(n_frames: int, split: Literal["train", "test"]) -> range:
+    """The frame indices of ``split`` in a clip of ``n_frames`` frames: train first, then a margin, then test."""
+    check_choice("split", split, SPLITS)
+    cut = n_frames - max(1, round(TEST_FRACTION * n_frames))
+    return range(0, max(0, cut - MARGIN)) if split == "train" else range(cut, n_frames)
+
+
+def video_files(folder: str | os.PathLike) -> list[Path]:
+    """The video files in ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+
+
+def load_clips(split: Literal["train", "test"] = "train", data_dir: str | os.PathLike | None = None,
+               folder: str | os.PathLike | None = None, max_frames: int | None = None,
+               max_side: int | None = None, names: tuple[str, ...] | None = None, verbose: bool = True) -> list[Clip]:
+    """The ``split`` part of every clip in ``folder`` (default ``<data_dir>/video``), or of the files ``names``.
+
+    ``max_frames`` limits how much of each file is decoded (the split is taken from what was read).
+    """
+    check_choice("split", split, SPLITS)
+    folder = Path(folder) if folder is not None else Path(data_dir or default_data_dir()) / "video"
+    files = video_files(folder) if folder.is_dir() else []
+    if names is not None:
+        for name in names:
+            check_choice("clip", name, tuple(p.name for p in files))
+        files = [p for p in files if p.name in names]
+    if not files:
+        raise DatasetNotFoundError(f"no video files in {folder}; set DATA_DIR to a folder with video/ (the course "
+                                   f"machines have ../shared/datasets), or pass folder= any folder of clips")
+    clips = []
+    for path in files:
+        clip = read_frames(path, max_frames=max_frames, max_side=max_side)
+        part = split_range(len(clip.frames), split)
+        if len(part):
+            clips.append(Clip(clip.name, clip.frames[part.start:part.stop], clip.fps, part.start))
+    if verbose:
+        total = sum(len(c.frames) for c in clips)
+        print(f"[data] video {split}: {total:,} frames from {len(clips)} real clips in {folder} "
+              f"(the {'first' if split == 'train' else 'last'} part of each clip)")
+    return clips
+
+
+def frame_windows(clip: Clip, length: int = 3, gap: int = 1, stride: int | None = None) -> torch.Tensor:
+    """Windows of ``length`` frames, ``gap`` frames apart, every ``stride`` frames (default: one window's span).
+
+    Returns uint8 (N, length, 3, H, W). With ``length=3`` a window is a triplet (I₀, I_½, I₁) whose
+    middle frame is the ground truth for interpolating between the outer two at this frame gap.
+    """
+    length, gap = check_int("length", length, minimum=2), check_int("gap", gap)
+    span = (length - 1) * gap + 1
+    stride = check_int("stride", stride if stride is not None else span)
+    starts = range(0, len(clip.frames) - span + 1, stride)
+    if not starts:
+        raise ValueError(f"clip {clip.name!r} has {len(clip.frames)} frames, fewer than one window "
+                         f"(length={length}, gap={gap} spans {span})")
+    index = torch.tensor([[s + i * gap for i in range(length)] for s in starts])
+    return clip.frames[index]

@@ -1,0 +1,52 @@
+"""One verdict on a set of generated images: the numbers every DCGAN chapter and benchmark reports.
+
+:func:`score_samples` judges samples with a shipped classifier (confident rate, class coverage,
+Inception-Score analogue, classifier-feature FID beside its real-vs-real floor, and for a
+class-conditional generator how often the judge sees the asked class).
+"""
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from ..runtime import check_choice
+from .classifier import classifier_record, load_classifier, predict_probs
+from .scores import classifier_scores, fid, fid_floor
+
+
+@functools.cache
+def _judge(classifier_name: str) -> torch.nn.Module:
+    """The shipped classifier, loaded once per process (it is frozen and in eval mode)."""
+    return load_classifier(classifier_name)
+
+
+@torch.no_grad()
+def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, floor: float | None = None,
+                  with_floor: bool = True, labels: torch.Tensor | None = None) -> dict:
+    """Judge generated images ``fake`` (in [-1, 1]) with the shipped classifier ``classifier_name``.
+
+    Returns the confident rate (max softmax >= 0.9) beside the same rate on real test images, the
+    smallest and largest predicted-class fractions, the classifier's Inception-Score analogue, and
+    the classifier-feature FID against ``real`` beside the real-vs-real floor at the same N
+    (``floor``: pass a precomputed one to save its cost; ``with_floor=False`` skips it and reports
+    ``None``, e.g. when comparing several sample sets of one model). ``real`` needs at least
+    2·len(fake) images for the floor. ``labels``: the classes a conditional generator was asked for;
+    then ``label_agreement`` is the fraction the judge assigns to the asked class (else ``None``).
+    With labels, class coverage is set by the sampler, so agreement is the number that tests the model.
+    """
+    check_choice("classifier_name", classifier_name, ("mnist", "fashion-mnist", "cifar10"))
+    clf = _judge(classifier_name)
+    probs = predict_probs(clf, fake)
+    scores = classifier_scores(probs)
+    n = len(fake)
+    generator = torch.Generator().manual_seed(0)
+    ref = real[torch.randperm(len(real), generator=generator)[:n]]
+    fractions = scores.pop("class_fractions")
+    agreement = None if labels is None else (probs.argmax(1) == labels.to(probs.device)).float().mean().item()
+    if with_floor and floor is None:
+        floor = fid_floor(real, clf, n)
+    return {**scores, "real_confident_rate": classifier_record(classifier_name)["real_confident_rate"],
+            "class_fractions": fractions, "class_min_frac": min(fractions), "class_max_frac": max(fractions),
+            "fid": fid(ref, fake, clf), "fid_floor": floor if with_floor else None, "n_samples": n,
+            "label_agreement": agreement}
