@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .runtime import REPO_ROOT, hardware, write_json
+from .runtime import build_dir, hardware, write_json
 
 
 def results_dir() -> Path:
-    """``$AIGC_RESULTS_DIR`` if set, else ``build/results`` in the repository."""
-    return Path(os.environ.get("AIGC_RESULTS_DIR") or REPO_ROOT / "build" / "results")
+    """``$AIGC_RESULTS_DIR`` if set, else ``results/`` in :func:`~aigc_course.runtime.build_dir`."""
+    return Path(os.environ.get("AIGC_RESULTS_DIR") or build_dir() / "results")
 
 
 def _plain(value: Any) -> Any:

@@ -22,6 +22,11 @@ QUICK_VALUES = ("auto", True, False)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def in_checkout() -> bool:
+    """True when the package runs from a source checkout (``make``'s editable install), not a plain ``pip install``."""
+    return (REPO_ROOT / "pyproject.toml").exists() and (REPO_ROOT / "notebooks").is_dir()
+
+
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``allowed``; otherwise raise a ValueError naming both."""
     allowed = tuple(allowed)
@@ -120,8 +125,23 @@ class RunConfig:
 
 
 def default_data_dir() -> Path:
-    """``$DATA_DIR`` if set, else the repository's ``data/`` folder."""
-    return Path(os.environ.get("DATA_DIR") or REPO_ROOT / "data")
+    """``$DATA_DIR`` if set, else the repository's ``data/`` (outside a checkout: ``data/`` in the working folder)."""
+    return Path(os.environ.get("DATA_DIR") or (REPO_ROOT if in_checkout() else Path.cwd()) / "data")
+
+
+def build_dir() -> Path:
+    """Where runs leave what they make (results, figures, saved models, caches): ``$AIGC_BUILD_DIR`` if set,
+    else ``build/`` in a checkout, else ``build/`` beside the notebook (the working folder) after ``pip install``."""
+    if os.environ.get("AIGC_BUILD_DIR"):
+        return Path(os.environ["AIGC_BUILD_DIR"])
+    return (REPO_ROOT if in_checkout() else Path.cwd()) / "build"
+
+
+def figures_dir() -> Path:
+    """Where notebooks save their figures and animations: ``<build_dir>/figures``, created on first use."""
+    path = build_dir() / "figures"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def setup(QUICK: Any = "auto", SEED: Any = 0, DEVICE: Any = "auto", DATA_DIR: Any = None,

@@ -182,7 +182,7 @@ def ablation_colors(ablation, names: Sequence[str]) -> list[str]:
 
 def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = "class",
                    fid_label: str = "FID / floor") -> str:
-    """A committed ablation table (``benchmarks/results/dcgan_ablation_*.json``) as Markdown, rows in ``names``'
+    """A committed ablation table (``aigc_course.tables.load("dcgan_ablation_*")``) as Markdown, rows in ``names``'
     order, under a caption that says how and where it was measured."""
     rows, hw = bench["rows"], bench["hardware"]
     first = rows[names[0]]

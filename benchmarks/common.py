@@ -1,6 +1,7 @@
 """What the benchmark scripts share: where results go, how they are written, the run options.
 
-Every script writes its JSON under ``results/`` through :func:`write_json`, which replaces the file
+Every script writes its JSON into ``aigc_course/tables/`` (shipped with the package, so notebooks
+show the tables wherever they run) through :func:`write_json`, which replaces the file
 atomically (``aigc_course.runtime.write_json``), so a run stopped half-way never leaves a half-written
 table. Scripts import this module by name: the folder of a running script is on ``sys.path``.
 """
@@ -10,11 +11,11 @@ import argparse
 import json
 from pathlib import Path
 
-from aigc_course import runtime
+from aigc_course import runtime, tables
 from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
 from aigc_course.train.dcgan import Ablation
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = tables.TABLES  # the committed tables ship inside the package (aigc_course/tables/)
 # The chapters' ablation tables by data set (chapter 2: MNIST, chapter 3: CIFAR-10).
 ABLATIONS: dict[str, Ablation] = {"mnist": ch02_dcgan_mnist.ABLATION, "cifar10": ch03_dcgan_cifar10.ABLATION}
 

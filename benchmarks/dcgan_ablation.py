@@ -8,7 +8,7 @@ chapter's budget, then scored.
 Each row trains from the same seed for the same number of generator steps (budgets are step
 counts, so a busy machine changes the seconds, not the result), samples 10,000 images (2,000 for CIFAR-10) untruncated
 and scores them with the shipped classifier. ``--save`` merges the rows into
-``results/dcgan_ablation_<dataset>.json`` with the hardware and date; the chapter notebook shows that
+``aigc_course/tables/dcgan_ablation_<dataset>.json`` with the hardware and date; the chapter notebook shows that
 table. The last line printed is the JSON of this run.
 """
 from __future__ import annotations

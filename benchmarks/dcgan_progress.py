@@ -8,7 +8,7 @@ One run per row, scored every ``--every`` generator steps with ``--samples`` unt
 The quality bar of chapter 2 is ``confident rate >= 0.8`` with every class between 5 % and 15 % of
 the samples; the first scored step that meets it is reported (``null``: not reached within
 ``--max-steps``). ``train_seconds`` counts training only, and ``images_per_second`` is
-steps × batch / train_seconds. ``--save`` merges the rows into ``results/dcgan_progress_<dataset>.json``
+steps × batch / train_seconds. ``--save`` merges the rows into ``aigc_course/tables/dcgan_progress_<dataset>.json``
 with the hardware and date, after each row. The last line printed is the JSON of this run.
 """
 from __future__ import annotations

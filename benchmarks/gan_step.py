@@ -7,7 +7,7 @@ backward passes for the real and fake halves, and ``.item()`` logging every step
 (engine, reference, engine, ...) so that machine noise hits both alike.
 
     python benchmarks/gan_step.py --quick            # under a minute on a 2-core CPU
-    python benchmarks/gan_step.py --save             # longer run, writes benchmarks/results/gan_step.json
+    python benchmarks/gan_step.py --save             # longer run, writes aigc_course/tables/gan_step.json
 
 The last line printed is a JSON object with device, engine_img_per_s, reference_img_per_s, ratio.
 """

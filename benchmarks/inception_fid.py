@@ -6,7 +6,7 @@
 The FID Inception network costs 80–130 s per 1,000 images on a 2-core CPU, so N is kept to what the
 real data allows: N fakes vs N real training images, and the floor between two disjoint sets of N real
 training images (N <= half the training set). Real statistics are cached under build/cache/.
-The last line printed is the JSON of the run; ``--save`` writes it to results/inception_fid.json.
+The last line printed is the JSON of the run; ``--save`` writes it to aigc_course/tables/inception_fid.json.
 """
 from __future__ import annotations
 

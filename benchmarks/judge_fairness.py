@@ -14,7 +14,7 @@ rates on identity-preserving changes of real digits and on non-digits), and the 
 class range of 10,000 samples of chapter 2's model, trained here at the chapter's budget, and of
 2,000 samples of the same generator untrained (it draws one nearly constant image: a fair judge is
 not confident on it). ``--save``
-writes ``results/judge_fairness_mnist.json`` with the hardware and date; the last line printed is
+writes ``aigc_course/tables/judge_fairness_mnist.json`` with the hardware and date; the last line printed is
 the JSON of this run.
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ for the same number of steps three ways and reports images/s:
 - ``one_process_one_thread``: one process with one thread, the other core idle;
 - ``two_processes_one_thread_each``: two such processes at once (what two xdist workers do), summed.
 
-    python benchmarks/parallel_workers.py --save     # writes results/parallel_workers.json
+    python benchmarks/parallel_workers.py --save     # writes aigc_course/tables/parallel_workers.json
     python benchmarks/parallel_workers.py --quick    # a smoke run (CI)
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads of the all-threads run")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--quick", action="store_true", help="a few steps only (a smoke run)")
-    p.add_argument("--save", action="store_true", help="write results/parallel_workers.json")
+    p.add_argument("--save", action="store_true", help="write aigc_course/tables/parallel_workers.json")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:

@@ -5,7 +5,7 @@
     python benchmarks/vae.py --quick             # smoke run (CI)
 
 Training is ``aigc_course.chapters.ch04_vae.train_vae`` (what the notebook runs); the test set is binarised once
-with seed 1234, as in the notebook. ``--save`` writes results/vae.json with the hardware and date.
+with seed 1234, as in the notebook. ``--save`` writes aigc_course/tables/vae.json with the hardware and date.
 The last line printed is the JSON of the run.
 """
 from __future__ import annotations

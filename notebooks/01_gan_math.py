@@ -52,7 +52,6 @@ if "google.colab" in sys.modules:
 # %%
 import inspect
 import math
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -72,7 +71,7 @@ cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR
 RING_STEPS = cfg.budget("RING_STEPS", RING_STEPS, chapter.BUDGETS)
 RING_SEEDS = aigc_course.check_int("RING_SEEDS", RING_SEEDS)
 GAN1D_STEPS = cfg.budget("GAN1D_STEPS", GAN1D_STEPS, chapter.BUDGETS)
-FIGURES = Path("../build/figures")
+FIGURES = aigc_course.figures_dir()  # build/figures: beside the repository, or beside this notebook
 results: dict = {"quick": cfg.quick}
 
 # %% [markdown]
@@ -179,7 +178,10 @@ for m in (0.5, 1.0, 2.0, 4.0):
     a = torch.randn(8000, 1, generator=torch.Generator().manual_seed(SEED))
     b = m + torch.randn(8000, 1, generator=torch.Generator().manual_seed(SEED + 1))
     D_m = theory.train_discriminator(a, b, steps=cfg.pick(600, 2000), seed=SEED)
-    v = theory.value_function(D_m, a + 0, b + 0)
+    # V on *fresh* samples: on the samples D was fitted to, a flexible D can overshoot the true maximum C(G)
+    a_new = torch.randn(8000, 1, generator=torch.Generator().manual_seed(SEED + 2))
+    b_new = m + torch.randn(8000, 1, generator=torch.Generator().manual_seed(SEED + 3))
+    v = theory.value_function(D_m, a_new, b_new)
     estimated.append((m, (v + math.log(4)) / 2))
 exact_at = {m: theory.jsd(theory.gaussian_pdf(grid, 0, 1), theory.gaussian_pdf(grid, m, 1), grid) for m, _ in estimated}
 for m, est in estimated:
@@ -199,8 +201,10 @@ plt.show()
 # For narrow distributions (σ = 0.1) the JSD is already flat at $\log 2$ when the means are 1 apart:
 # moving $p_g$ a little closer changes nothing, so **the gradient with respect to the generator is
 # zero**. Real images live near thin manifolds in pixel space, where this is the usual situation
-# early in training (Arjovsky & Bottou 2017). The estimates from a trained D sit slightly below the
-# integral, as they must: a finite network on finite data can only reach a lower bound of the max.
+# early in training (Arjovsky & Bottou 2017). The estimates use samples D did not see while it was trained:
+# for any fixed D, V on fresh samples estimates $V(D, G) \le C(G) = \max_D V(D, G)$ without bias, so they can
+# only fall below the integral (up to sampling noise), never overshoot it — on the training samples a
+# flexible D could overfit and report more than the maximum.
 #
 # ## 4. Saturating vs non-saturating generator loss
 #
@@ -225,6 +229,44 @@ ax.axvspan(0, 0.1, color="grey", alpha=0.15)
 ax.text(0.01, 0.5, "early training:\nD rejects fakes", fontsize=8)
 ax.legend(fontsize=8)
 plt.show()
+
+# %% [markdown]
+# **The two losses do not minimise the same thing.** Against the optimal discriminator the minimax loss is
+# $-\log 4 + 2\,\mathrm{JSD}$. The non-saturating loss is not: Arjovsky & Bottou (2017) show that its gradient
+# against $D^*$ is the gradient of
+#
+# $$\mathrm{KL}(p_g \,\|\, p_{\text{data}}) - 2\,\mathrm{JSD}(p_{\text{data}} \,\|\, p_g).$$
+#
+# The reverse KL is large where $p_g$ puts mass and the data has none, and almost free where the data has a
+# mode that $p_g$ misses. Both claims, computed on the bimodal density of section 5 with Gaussian generators:
+# the derivative of the loss with $D^*$ held fixed against the derivative of that expression, and what each
+# objective says about a generator that drops a mode against one that covers both.
+
+# %%
+x_grid = np.linspace(-30, 30, 120_001)
+for mu, sigma in ((1.0, 1.0), (-0.5, 2.0)):
+    lhs, rhs = theory.nonsaturating_gradient_check(BIMODAL.pdf, mu, sigma, x_grid)
+    print(f"p_g = N({mu}, {sigma}²): d/dμ E[-log D*(x)] = {lhs:.6f}, d/dμ [KL(p_g‖p_data) - 2 JSD] = {rhs:.6f}")
+candidates = {"drops a mode: N(2, 0.5²)": (2.0, 0.5), "covers both: N(0, 4.25)": (0.0, math.sqrt(4.25))}
+objectives = {name: theory.generator_objectives(BIMODAL.pdf(x_grid), theory.gaussian_pdf(x_grid, m, s), x_grid)
+              for name, (m, s) in candidates.items()}
+results["generator_objectives"] = objectives
+print(f"\n{'generator':>26} | {'minimax: 2 JSD - log 4':>22} | {'non-saturating: KL - 2 JSD':>26}")
+for name, o in objectives.items():
+    print(f"{name:>26} | {o['minimax']:>22.4f} | {o['nonsaturating']:>26.4f}")
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot(x_grid, BIMODAL.pdf(x_grid), "k", label="data")
+for name, (m, s) in candidates.items():
+    ax.plot(x_grid, theory.gaussian_pdf(x_grid, m, s), label=name)
+ax.set(xlim=(-6, 6), title="two candidate generators for the bimodal data", xlabel="x", ylabel="density")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# The two derivatives agree to the printed digits. The objectives disagree about the candidates: the minimax
+# objective (lower is better) prefers the Gaussian that covers both modes, the non-saturating one prefers, by
+# far, the one that drops a mode. Code trains with the non-saturating loss for its gradients (above), and pays
+# for them with this pull towards mode dropping — one reason GANs miss modes (section 7).
 
 # %% [markdown]
 # ## 5. A 1-D GAN learns a bimodal density
@@ -528,13 +570,16 @@ assert reports["correct"].w1 < min(reports["wrong sign in the generator loss"].w
 # | `netG = Discriminator()` | shape error at the first step (noise of size 4 fed to a network expecting a sample of size 1) — or, when sizes happen to match, a "generator" that outputs logits | build each network from its own class and check `G(z).shape == real.shape` |
 # | wrong sign in the G loss | D(G(z)) → 0: the generator learns to be rejected and runs away from the data | G minimises $-\log D(G(z))$ (or $\log(1-D(G(z)))$): its loss must *fall* as D(G(z)) rises (our tests check this) |
 # | `BCELoss` on logits | crash (inputs outside [0, 1]) — or, after a sigmoid was added "to fix it", slow and unstable training from saturated log terms | `binary_cross_entropy_with_logits` on raw logits |
-# | missing `detach()` | `Trying to backward through the graph a second time` at the G step; "fixing" it with `retain_graph=True` also leaks D's gradients into G | `D(fake.detach())` in the D step |
+# | missing `detach()` | `Trying to backward through the graph a second time` at the G step; "fixing" it with `retain_graph=True` makes it run, but the D step then back-propagates through G for nothing (the G step's `zero_grad` discards those gradients; without it they would leak into G's update) | `D(fake.detach())` in the D step |
 # | mixed gradients | D(x) → 1 while D(G(z)) stays ≈ ½: D also descends G's loss, so it stops penalising fakes and G never learns the data | zero the grads, backward and step each player's own loss separately |
 #
 # ## Summary
 #
 # - D maximises $V$ and G minimises it; code minimises $\mathcal{L}_D = -V$ and, for G, the non-saturating $-\log D(G(z))$.
-# - The optimal discriminator is $p_{\text{data}}/(p_{\text{data}} + p_g)$; against it the generator minimises $-\log 4 + 2\,\mathrm{JSD}$.
+# - The optimal discriminator is $p_{\text{data}}/(p_{\text{data}} + p_g)$; against it the *minimax* generator loss becomes
+#   $-\log 4 + 2\,\mathrm{JSD}$. The non-saturating loss that code uses is a different objective: against $D^*$ its
+#   gradient is that of $\mathrm{KL}(p_g\,\|\,p_{\text{data}}) - 2\,\mathrm{JSD}$ (Arjovsky & Bottou 2017), a reverse KL
+#   that punishes fakes where there is no data far more than data where there are no fakes.
 # - JSD saturates at $\log 2$ for non-overlapping distributions; the saturating loss vanishes exactly when D wins.
 # - Gradient play on games circles or spirals; on multimodal data this shows up as mode hopping (and, with worse settings, collapse).
 # - WGAN-GP's critic estimates the Wasserstein distance and gives gradients everywhere; on the ring it

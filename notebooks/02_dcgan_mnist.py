@@ -57,15 +57,13 @@ if "google.colab" in sys.modules:
 
 # %%
 import inspect
-import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Image, Markdown, display
 
 import aigc_course
-from aigc_course import viz
+from aigc_course import tables, viz
 from aigc_course.chapters import ch02_dcgan_mnist as chapter
 from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.latent import interpolate, truncated_noise
@@ -84,7 +82,7 @@ LIVE_ROWS = list(LIVE_ROWS) if LIVE_ROWS is not None else cfg.pick(chapter.LIVE_
 for row in LIVE_ROWS:
     aigc_course.check_choice("LIVE_ROWS", row, TABLE.rows)
 LIVE_STEPS = cfg.budget("LIVE_STEPS", LIVE_STEPS, chapter.BUDGETS)
-FIGURES = Path("../build/figures")
+FIGURES = aigc_course.figures_dir()  # build/figures: beside the repository, or beside this notebook
 results: dict = {"quick": cfg.quick, "steps": STEPS}
 
 # %% [markdown]
@@ -170,7 +168,6 @@ plt.show()
 # ## 5. Watching it learn: a fixed noise batch across training
 
 # %%
-FIGURES.mkdir(parents=True, exist_ok=True)
 gif = viz.save_animation(run.history.snapshots, FIGURES / "02_dcgan_mnist_training.gif",
                          title="fixed noise", labels=[f"step {s}" for s in run.history.snapshot_steps])
 display(Image(filename=str(gif)))
@@ -229,7 +226,7 @@ plt.show()
 # %%
 real_test = to_unit_range(test.images[:2000])
 report = judge_report(clf, real_test, seed=SEED)
-fairness = json.loads(Path("../benchmarks/results/judge_fairness_mnist.json").read_text())
+fairness = tables.load("judge_fairness_mnist")
 plain = fairness["rows"]["plain"]
 results["judge_report"] = report
 fig, axes = plt.subplots(3, 3, figsize=(12, 4.2))
@@ -303,8 +300,7 @@ plt.show()
 # to draw — section 8c explains them; their last column says how often the judge saw the digit that was asked for.
 
 # %%
-bench_path = Path("../benchmarks/results/dcgan_ablation_mnist.json")
-bench = json.loads(bench_path.read_text())
+bench = tables.load("dcgan_ablation_mnist")
 names = [n for n in TABLE.rows if n in bench["rows"]]  # the chapter's row order
 display(Markdown(viz.ablation_table(bench, names, asked="digit")))
 results["ablation"] = {name: {k: r[k] for k in ("confident_rate", "class_min_frac", "class_max_frac", "fid", "fid_floor")}
@@ -345,7 +341,7 @@ plt.show()
 # the quick budget and scores 5,000 samples every 2,000 steps; it also measures the training throughput.
 
 # %%
-progress = json.loads(Path("../benchmarks/results/dcgan_progress_mnist.json").read_text())
+progress = tables.load("dcgan_progress_mnist")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for name, r in progress["rows"].items():
     steps_axis = [p["steps"] for p in r["points"]]

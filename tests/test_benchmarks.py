@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aigc_course import tables
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -36,7 +38,7 @@ def test_dcgan_ablation_quick_scores_its_rows():
 def test_committed_ablation_tables_cover_every_row():
     from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
     for table in (ch02_dcgan_mnist.ABLATION, ch03_dcgan_cifar10.ABLATION):
-        saved = json.loads((BENCH / "results" / f"dcgan_ablation_{table.dataset}.json").read_text())
+        saved = json.loads((tables.path(f"dcgan_ablation_{table.dataset}")).read_text())
         assert set(saved["rows"]) == set(table.rows), table.dataset
         assert all(r["steps"] == table.steps for r in saved["rows"].values()), table.dataset
 
@@ -82,7 +84,7 @@ def test_judge_fairness_quick_scores_both_judges():
 
 
 def test_committed_judge_table_shows_the_plain_judge_fooled_and_the_fair_one_not():
-    saved = json.loads((BENCH / "results" / "judge_fairness_mnist.json").read_text())
+    saved = json.loads((tables.path("judge_fairness_mnist")).read_text())
     plain, fair = saved["rows"]["plain"], saved["rows"]["fair"]
     assert plain["judge_report"]["garbage_uniform_noise"] > 0.9 and fair["judge_report"]["garbage_uniform_noise"] < 0.05
     assert fair["test_accuracy"] >= 0.99 and plain["test_accuracy"] >= 0.99

@@ -115,3 +115,15 @@ def test_train_all_groups_runs_by_objective():
     runs = ring.train_all(["vanilla", "wgangp"], [0, 1], steps=10, workers=2)
     assert list(runs) == ["vanilla", "wgangp"] and [len(v) for v in runs.values()] == [2, 2]
     assert all(r.raw_track and r.track and r.history.steps == list(range(10)) for v in runs.values() for r in v)
+
+
+def test_nonsaturating_loss_follows_reverse_kl_minus_2jsd_and_prefers_dropping_a_mode():
+    x = np.linspace(-30, 30, 60_001)
+    for mu, sigma in ((1.0, 1.0), (-0.5, 2.0), (2.5, 0.4)):
+        lhs, rhs = theory.nonsaturating_gradient_check(BIMODAL.pdf, mu, sigma, x)
+        assert lhs == pytest.approx(rhs, rel=1e-5, abs=1e-7)
+    drop = theory.generator_objectives(BIMODAL.pdf(x), theory.gaussian_pdf(x, 2.0, 0.5), x)
+    cover = theory.generator_objectives(BIMODAL.pdf(x), theory.gaussian_pdf(x, 0.0, math.sqrt(4.25)), x)
+    assert cover["minimax"] < drop["minimax"] and drop["nonsaturating"] < cover["nonsaturating"]
+    same = theory.generator_objectives(BIMODAL.pdf(x), BIMODAL.pdf(x), x)
+    assert same["minimax"] == pytest.approx(-math.log(4), abs=1e-9) and abs(same["nonsaturating"]) < 1e-9

@@ -137,7 +137,7 @@ def test_inception_features_shape_and_size_check():
 
 
 def test_inception_fid_is_near_zero_for_a_set_with_itself_and_caches_real_statistics(tmp_path, monkeypatch):
-    monkeypatch.setattr("aigc_course.metrics.inception.REPO_ROOT", tmp_path)
+    monkeypatch.setenv("AIGC_BUILD_DIR", str(tmp_path / "build"))
     g = torch.Generator().manual_seed(0)
     real = torch.rand(24, 3, 32, 32, generator=g) * 2 - 1
     net = InceptionFeatures()

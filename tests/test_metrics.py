@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from aigc_course.data import load_dataset
+from aigc_course.data import load_dataset, official_mnist_test
 from aigc_course.metrics import SmallCNN, classifier_record, classifier_scores, fid, fid_floor, kid, load_classifier
 from aigc_course.metrics.classifier import weight_path
 from aigc_course.train import CheckpointError
@@ -12,7 +12,7 @@ from conftest import real_data_dir_or_skip
 
 @pytest.fixture(scope="module")
 def mnist_test():
-    d = load_dataset("mnist", "test", data_dir="/nonexistent", download=False, verbose=False)
+    d = official_mnist_test()  # all 10,000 official test digits: held out from the judges' training
     return d.images.float() / 127.5 - 1, d.labels
 
 
@@ -109,7 +109,7 @@ def test_a_plain_classifier_is_fooled_by_noise_where_the_fair_recipe_is_not():
     from aigc_course.metrics.train_classifiers import fair_judge_loss
     from aigc_course.train.supervised import classification_loss, fit
 
-    d = load_dataset("mnist", "test", data_dir="/nonexistent", download=False, verbose=False)
+    d = official_mnist_test()  # all 10,000 official test digits: held out from the judges' training
     reports = {}
     for name, loss in (("plain", classification_loss), ("fair", fair_judge_loss)):
         torch.manual_seed(0)
@@ -133,3 +133,21 @@ def test_judge_report_and_augmentations_check_their_input():
     assert add_noise(x, 0.0).equal(x)
     out = outlier_images(64, generator=g)
     assert out.shape == (64, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
+
+
+def test_sharpness_measures_fall_with_blur_and_do_not_need_a_classifier():
+    from torchvision.transforms.functional import gaussian_blur
+
+    from aigc_course.metrics import gradient_energy, high_frequency_ratio
+
+    real = load_dataset("mnist", "test", verbose=False).images[:200].float() / 255
+    blurred = gaussian_blur(real, kernel_size=5, sigma=1.2)
+    for measure in (gradient_energy, high_frequency_ratio):
+        sharp, soft = measure(real), measure(blurred)
+        assert sharp.shape == (200,) and (soft < sharp).float().mean() > 0.95, measure.__name__
+    flat = torch.full((3, 1, 8, 8), 0.5)
+    assert torch.equal(gradient_energy(flat), torch.zeros(3, dtype=torch.float64))
+    checker = (torch.arange(64).view(8, 8) % 2 + torch.arange(64).view(8, 8) // 8 % 2) % 2
+    assert high_frequency_ratio(checker.view(1, 1, 8, 8).float()).item() > 0.99  # all energy at Nyquist
+    with pytest.raises(ValueError, match="cutoff=1.5 is not allowed"):
+        high_frequency_ratio(real, cutoff=1.5)

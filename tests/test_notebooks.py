@@ -13,6 +13,7 @@ from aigc_course.course import BUILD, execute_notebook, export_html, notebooks
 @pytest.fixture(autouse=True)
 def _results_in_build(monkeypatch):
     monkeypatch.setenv("AIGC_RESULTS_DIR", str(BUILD / "results"))
+    monkeypatch.setenv("AIGC_BUILD_DIR", str(BUILD))
 
 
 @pytest.mark.notebook

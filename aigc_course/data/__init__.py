@@ -6,16 +6,17 @@
 - :mod:`.loader`: :class:`TensorLoader`, seeded and resumable batches of named fields on the device.
 """
 from .datasets import (
-                       DATASETS,
-                       SPLITS,
-                       DatasetNotFoundError,
-                       ImageData,
-                       available_datasets,
-                       canonical_name,
-                       is_online,
-                       load_dataset,
-                       load_torchvision_dataset,
-                       to_unit_range,
+    DATASETS,
+    SPLITS,
+    DatasetNotFoundError,
+    ImageData,
+    available_datasets,
+    canonical_name,
+    is_online,
+    load_dataset,
+    load_torchvision_dataset,
+    official_mnist_test,
+    to_unit_range,
 )
 from .loader import Batch, TensorLoader, batches_per_epoch
 from .photos import PhotoSet, load_photos, photo_split
@@ -23,4 +24,5 @@ from .video import Clip, frame_windows, load_clips, read_frames
 
 __all__ = ["DATASETS", "SPLITS", "Batch", "Clip", "DatasetNotFoundError", "ImageData", "PhotoSet", "TensorLoader",
            "available_datasets", "batches_per_epoch", "canonical_name", "frame_windows", "is_online", "load_clips",
-           "load_dataset", "load_photos", "load_torchvision_dataset", "photo_split", "read_frames", "to_unit_range"]
+           "load_dataset", "load_photos", "load_torchvision_dataset", "official_mnist_test", "photo_split",
+           "read_frames", "to_unit_range"]

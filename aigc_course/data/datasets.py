@@ -167,7 +167,19 @@ def read_idx_gz(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def _bundled_mnist(split: str) -> ImageData:
+def official_mnist_test() -> ImageData:
+    """All 10,000 digits of the official MNIST test split, from the md5-verified file bundled in ``data/``.
+
+    For judging networks trained on the 60,000 official training digits (the shipped classifiers), for
+    which the whole file is held out. Training *and* testing offline uses :func:`load_dataset`, which
+    splits this file into disjoint parts.
+    """
+    images, labels = _read_bundled_mnist()
+    source = "the official 10,000-digit MNIST test split bundled in data/ (md5-verified)"
+    return ImageData("mnist", "test", images, labels, tuple(str(i) for i in range(10)), source)
+
+
+def _read_bundled_mnist() -> tuple[torch.Tensor, torch.Tensor]:
     for fname, expected in BUNDLED_MNIST_MD5.items():
         path = BUNDLED_MNIST / fname
         if not path.exists():
@@ -176,6 +188,11 @@ def _bundled_mnist(split: str) -> ImageData:
             raise ValueError(f"{path} is corrupt: md5 {md5(path)} != official {expected}; restore it with git")
     images = torch.from_numpy(read_idx_gz(BUNDLED_MNIST / "t10k-images-idx3-ubyte.gz").copy()).unsqueeze(1)
     labels = torch.from_numpy(read_idx_gz(BUNDLED_MNIST / "t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    return images, labels
+
+
+def _bundled_mnist(split: str) -> ImageData:
+    images, labels = _read_bundled_mnist()
     # One file, two disjoint splits: every BUNDLED_TEST_EVERY-th digit is held out for testing.
     held_out = torch.arange(len(images)) % BUNDLED_TEST_EVERY == BUNDLED_TEST_EVERY - 1
     keep = held_out if split == "test" else ~held_out

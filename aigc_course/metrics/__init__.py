@@ -3,6 +3,8 @@ from .classifier import SmallCNN, classifier_record, load_classifier, predict_pr
 from .modes import mode_stats
 from .samples import score_samples
 from .scores import classifier_scores, fid, fid_floor, kid, torn_between_two, torn_rate, wasserstein_1d
+from .sharpness import gradient_energy, high_frequency_ratio
 
-__all__ = ["SmallCNN", "classifier_record", "classifier_scores", "fid", "fid_floor", "kid", "load_classifier",
-           "mode_stats", "predict_probs", "score_samples", "torn_between_two", "torn_rate", "wasserstein_1d"]
+__all__ = ["SmallCNN", "classifier_record", "classifier_scores", "fid", "fid_floor", "gradient_energy",
+           "high_frequency_ratio", "kid", "load_classifier", "mode_stats", "predict_probs", "score_samples",
+           "torn_between_two", "torn_rate", "wasserstein_1d"]

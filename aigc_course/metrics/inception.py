@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from ..runtime import REPO_ROOT
+from ..runtime import build_dir
 
 SIZE = 299
 _REAL_STATE = ("real_features_sum", "real_features_cov_sum", "real_features_num_samples")
@@ -76,7 +76,7 @@ def _feed(metric: FrechetInceptionDistance, images: torch.Tensor, real: bool, ba
 
 def _cache_path(images: torch.Tensor) -> Path:
     digest = hashlib.sha256(images.float().contiguous().numpy().tobytes()).hexdigest()[:16]
-    return REPO_ROOT / "build" / "cache" / f"inception_real_{len(images)}_{digest}.pt"
+    return build_dir() / "cache" / f"inception_real_{len(images)}_{digest}.pt"
 
 
 @torch.no_grad()

@@ -99,7 +99,7 @@ def train_config(config: DCGANConfig, data: ImageData, steps: int, seed: int = 0
 
 
 def generator_path(name: str) -> Path:
-    """Where a chapter keeps its trained generator: ``build/models/<name>.pt`` (beside ``build/results``)."""
+    """Where a chapter keeps its trained generator: ``models/<name>.pt`` beside its ``results/`` folder."""
     return results_dir().parent / "models" / f"{name}.pt"
 
 
