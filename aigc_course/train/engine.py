@@ -108,7 +108,8 @@ class Task:
         raise NotImplementedError
 
     def modules(self) -> dict[str, nn.Module]:
-        """The plain modules a checkpoint holds, by name (the EMA copy is added by the skeleton)."""
+        """The plain modules a checkpoint holds, by name (also asked before :meth:`setup`; the EMA copy is
+        added by the skeleton)."""
         raise NotImplementedError
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -195,13 +196,14 @@ def train(task: Task, loader: TensorLoader, steps: int, *,
         raise ValueError(f"the loader is for rank {loader.rank} of {loader.world_size} but this process is rank "
                          f"{rank} of {world}; build it with data.loader(..., rank={rank}, world_size={world})")
 
+    if ema_of is not None:
+        check_choice("ema_of", ema_of, tuple(task.modules()))
     use_amp, memfmt = speed_options(loader.device, amp, channels_last)
     ctx = Context(device=loader.device, use_amp=use_amp, memory_format=memfmt, compile=compile, rank=rank,
                   world_size=world)
     task.setup(ctx)
     modules = task.modules()
     if ema_of is not None:
-        check_choice("ema_of", ema_of, tuple(modules))
         ctx.ema = EMA(modules[ema_of], ema_decay)
     optimizers = task.optimizers()
     base_lrs = [opt.param_groups[0]["lr"] for opt in optimizers.values()]  # read before any resume
