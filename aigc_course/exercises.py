@@ -56,12 +56,6 @@ class ExerciseSet:
     def __init__(self, exercises: Mapping[str, Exercise]) -> None:
         self.exercises = dict(exercises)
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.exercises
-
-    def __iter__(self):
-        return iter(self.exercises)
-
     def __getitem__(self, name: str) -> Exercise:
         return self.exercises[check_choice("exercise", name, tuple(self.exercises))]
 
