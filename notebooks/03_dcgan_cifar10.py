@@ -61,7 +61,7 @@ import aigc_course
 from aigc_course import tables, viz
 from aigc_course.chapters import ch03_dcgan_cifar10 as chapter
 from aigc_course.data import load_dataset, to_unit_range
-from aigc_course.metrics import load_classifier, predict_probs, score_samples
+from aigc_course.metrics import eval_size, load_classifier, predict_probs, score_samples
 from aigc_course.metrics.inception import inception_fid
 from aigc_course.train.dcgan import train_config
 
@@ -83,7 +83,8 @@ results: dict = {"quick": cfg.quick, "steps": STEPS}
 train = load_dataset("cifar10", "train", data_dir=cfg.data_dir)
 test = load_dataset("cifar10", "test", data_dir=cfg.data_dir)
 real = to_unit_range(train.images)
-results["train_images"], results["data_source"] = len(train), train.source
+N_EVAL = eval_size(N_EVAL, len(real))  # the FID floor needs 2·N_EVAL real images
+results["train_images"], results["data_source"], results["n_eval"] = len(train), train.source, N_EVAL
 print(f"training on {len(train):,} real images; {len(test):,} held-out test images; classes: {', '.join(train.classes)}")
 viz.show_grid(real[:64], title=f"real CIFAR-10 training images ({len(train):,})", nrow=16, value_range=(-1, 1))
 plt.show()
@@ -211,7 +212,7 @@ plt.show()
 
 # %%
 if INCEPTION_FID:
-    n = min(N_EVAL, len(real) // 2)
+    n = N_EVAL  # already at most half the real images (eval_size)
     results["inception_fid"] = inception_fid(real[:n], fake[:n])
     results["inception_fid_floor"] = inception_fid(real[:n], real[n:2 * n])
     results["inception_fid_n"] = n

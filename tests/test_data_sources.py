@@ -125,3 +125,63 @@ def test_missing_photo_and_video_folders_say_how_to_get_them(tmp_path):
         load_photos("train", tmp_path)
     with pytest.raises(DatasetNotFoundError, match="no video files in .*set DATA_DIR"):
         load_clips("train", tmp_path)
+
+
+# --- each chapter's data set-up with only what the repository ships --------------------------------
+
+def _notebook_parameters(stem: str) -> dict:
+    """The parameters cell of ``notebooks/<stem>.py``, executed: the defaults a learner runs with."""
+    import jupytext
+
+    from aigc_course.runtime import REPO_ROOT
+
+    nb = jupytext.read(REPO_ROOT / "notebooks" / f"{stem}.py")
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    values: dict = {}
+    exec(cell.source, {}, values)
+    return values
+
+
+@pytest.mark.parametrize("stem, dataset", [("02_dcgan_mnist", "mnist"), ("04_vae", "mnist")])
+def test_mnist_chapters_set_up_their_data_and_metrics_from_the_shipped_split_alone(tmp_path, monkeypatch, stem,
+                                                                                  dataset, capsys):
+    from aigc_course.data import to_unit_range
+    from aigc_course.metrics import eval_size, score_samples
+
+    monkeypatch.setenv("AIGC_OFFLINE", "1")
+    params = _notebook_parameters(stem)
+    train = load_dataset(dataset, "train", data_dir=tmp_path)  # an empty folder: only data/ is left
+    test = load_dataset(dataset, "test", data_dir=tmp_path)
+    assert "bundled" in capsys.readouterr().out  # the learner is told what was used
+    assert not _hashes(train.images) & _hashes(test.images)
+    if "N_EVAL" not in params:
+        return
+    real = to_unit_range(train.images)
+    n = eval_size(params["N_EVAL"], len(real))
+    assert 2 * n <= len(real) and (n < params["N_EVAL"]) == ("not" in capsys.readouterr().out)
+    scores = score_samples(real[-n:], real, "mnist")  # real digits stand in for the n samples
+    assert scores["n_samples"] == n and scores["fid_floor"] > 0 and scores["fid"] > 0
+
+
+def test_cifar_chapter_without_its_data_stops_and_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIGC_OFFLINE", "1")
+    assert _notebook_parameters("03_dcgan_cifar10")["N_EVAL"] is None  # sized by the chapter's budgets
+    with pytest.raises(DatasetNotFoundError, match="cifar10 .train. was not found.*set DATA_DIR"):
+        load_dataset("cifar10", "train", data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("requested, n_real, expected", [(10_000, 8_000, 4_000), (2_000, 8_000, 2_000),
+                                                          (10_000, 20_000, 10_000), (5, 9, 4)])
+def test_eval_size_leaves_two_disjoint_halves_for_the_fid_floor(requested, n_real, expected):
+    from aigc_course.metrics import eval_size
+
+    assert eval_size(requested, n_real, verbose=False) == expected
+
+
+@pytest.mark.parametrize("requested, n_real, match", [(0, 100, "requested=0 must be an integer >= 2"),
+                                                      (2.5, 100, "requested=2.5"), (10, 3, "n_real=3")])
+def test_eval_size_names_the_bad_value(requested, n_real, match):
+    from aigc_course.metrics import eval_size
+
+    with pytest.raises(ValueError, match=match):
+        eval_size(requested, n_real)

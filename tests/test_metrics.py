@@ -89,17 +89,33 @@ def test_feature_shape():
 
 def test_mnist_judge_is_fair_and_its_record_is_true(mnist_test):
     """The shipped judge stays confident on clear digits that are slightly blurred, thickened, thinned or
-    noisy, and is not confident on non-digits (the training never saw these kinds of image)."""
-    from aigc_course.metrics.judge import judge_report
+    speckled (kinds it never trained on) and on noisy ones (it did); it rejects the non-digits it was exposed to
+    and shuffled pixels, which it never saw. Its record is the measurement, whatever it says."""
+    from aigc_course.metrics.judge import TRAINED_OUTLIERS, held_out_checks, judge_report
 
     x, _ = mnist_test
     report = judge_report(load_classifier("mnist"), x[:2000])
+    held_out = held_out_checks(TRAINED_OUTLIERS)
+    assert {"blur", "thicker", "thinner", "salt_pepper", "garbage_checkerboard", "garbage_stripes",
+            "garbage_shuffled_pixels"} == set(held_out)
     for key in ("real", "blur", "thicker", "thinner", "salt_pepper", "noise_0.15"):
         assert report[key] >= 0.7, (key, report[key])
-    for key in ("garbage_uniform_noise", "garbage_checkerboard", "garbage_shuffled_pixels"):
+    for key in ("garbage_uniform_noise", "garbage_blobs", "garbage_flat", "garbage_shuffled_pixels"):
         assert report[key] <= 0.1, (key, report[key])
     recorded = classifier_record("mnist")["judge_report"]
     assert recorded == pytest.approx(report, abs=2e-3)  # the record was measured, not written by hand
+
+
+def test_held_out_checks_never_name_a_kind_the_recipe_trained_on():
+    from aigc_course.metrics.judge import CHECK_KINDS, CHECK_NAMES, REVERSE_OUTLIERS, TRAINED_OUTLIERS, held_out_checks
+
+    shipped, reverse = held_out_checks(TRAINED_OUTLIERS), held_out_checks(REVERSE_OUTLIERS)
+    for kinds, held in ((TRAINED_OUTLIERS, shipped), (REVERSE_OUTLIERS, reverse)):
+        assert "real" not in held and "noise_0.15" not in held  # Gaussian noise is an augmentation of both
+        assert not {CHECK_KINDS.get(name) for name in held} & set(kinds)
+    assert {"garbage_uniform_noise", "garbage_blobs", "garbage_flat"} <= set(reverse) - set(shipped)
+    assert {"garbage_checkerboard", "garbage_stripes"} <= set(shipped) - set(reverse)
+    assert set(held_out_checks(())) == set(CHECK_NAMES) - {"real", "noise_0.15"}
 
 
 def test_a_plain_classifier_is_fooled_by_noise_where_the_fair_recipe_is_not():
@@ -133,6 +149,14 @@ def test_judge_report_and_augmentations_check_their_input():
     assert add_noise(x, 0.0).equal(x)
     out = outlier_images(64, generator=g)
     assert out.shape == (64, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
+    for kind in ("uniform_noise", "blobs", "flat", "checkerboard", "stripes"):
+        images = outlier_images(32, (1, 28, 28), (kind,), generator=g)
+        assert images.shape == (32, 1, 28, 28) and images.min() >= -1 and images.max() <= 1, kind
+        assert len({img.numpy().tobytes() for img in images}) > 16, kind  # random images, not one repeated
+    with pytest.raises(ValueError, match="outlier kind='dots' is not allowed; choose one of 'uniform_noise', 'blobs'"):
+        outlier_images(4, kinds=("dots",))
+    with pytest.raises(ValueError, match="kinds is empty"):
+        outlier_images(4, kinds=())
 
 
 def test_sharpness_measures_fall_with_blur_and_do_not_need_a_classifier():

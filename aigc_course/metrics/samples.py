@@ -2,7 +2,8 @@
 
 :func:`score_samples` judges samples with a shipped classifier (confident rate, class coverage,
 Inception-Score analogue, classifier-feature FID beside its real-vs-real floor, and for a
-class-conditional generator how often the judge sees the asked class).
+class-conditional generator how often the judge sees the asked class). :func:`eval_size` sizes the
+sample set from the real images actually available (the bundled offline split is smaller than MNIST).
 """
 from __future__ import annotations
 
@@ -13,6 +14,25 @@ import torch
 from ..runtime import check_choice
 from .classifier import classifier_record, load_classifier, predict_probs
 from .scores import classifier_scores, fid, fid_floor
+
+
+def eval_size(requested: int, n_real: int, verbose: bool = True) -> int:
+    """How many generated samples to score against ``n_real`` real images: ``requested``, or fewer if needed.
+
+    FID's real-vs-real floor compares two *disjoint* sets of real images of the sample size, so the size
+    can be at most ``n_real // 2``. A smaller size gives a larger FID and a larger floor (FID is biased
+    at small N), which is why the course always prints the two side by side. Prints what was chosen when
+    it is less than asked.
+    """
+    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 2:
+        raise ValueError(f"requested={requested!r} must be an integer >= 2 (generated samples to score)")
+    if n_real < 4:
+        raise ValueError(f"n_real={n_real!r}: the metrics need at least 4 real images (two halves of >= 2)")
+    n = min(requested, n_real // 2)
+    if verbose and n < requested:
+        print(f"[metrics] scoring {n:,} samples, not {requested:,}: the FID floor needs 2·N disjoint real "
+              f"images and {n_real:,} are available here (set DATA_DIR to the full dataset for {requested:,})")
+    return n
 
 
 @functools.cache
