@@ -94,16 +94,41 @@ def test_a_new_task_trains_and_resumes_bit_for_bit_with_ema_and_schedule(tmp_pat
     assert not all(torch.equal(a, b) for a, b in zip(weights(task_a.net), weights(straight.ema)))  # EMA lags
 
 
-def test_ema_is_the_average_it_claims():
+def test_ema_is_the_average_it_claims_with_a_warm_up():
     net = nn.Linear(2, 1)
     ema = EMA(net, 0.75)
+    ema.updates = 100  # past the warm-up: d_t = min(0.75, 101 / 110) = 0.75
     with torch.no_grad():
         before = ema.module.weight.clone()
         net.weight.add_(1.0)
     ema.update()
-    assert torch.allclose(ema.module.weight, 0.75 * before + 0.25 * net.weight)
+    assert torch.allclose(ema.module.weight, 0.75 * before + 0.25 * net.weight) and ema.updates == 101
+    fresh = EMA(net, 0.999)
+    assert fresh.current_decay() == pytest.approx(0.1)  # (1 + 0) / (10 + 0): the first average is mostly the network
     with pytest.raises(ValueError, match="ema_decay=1.5 is not allowed"):
         EMA(net, 1.5)
+
+
+def test_ema_forgets_the_initialisation_and_averages_batch_norm_statistics():
+    """Without the warm-up, 0.999 ** 2000 = 13.5 % of the average would still be the untrained network."""
+    net = nn.Sequential(nn.Linear(1, 1, bias=False), nn.BatchNorm1d(1))
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)  # the "initialisation"
+    ema = EMA(net, 0.999)
+    with torch.no_grad():
+        net[0].weight.zero_()  # training moved every weight away from it at once
+        net[1].running_mean.fill_(4.0)
+        net[1].num_batches_tracked.fill_(7)
+    for _ in range(2000):
+        ema.update()
+    assert ema.module[0].weight.item() < 1e-3  # the initialisation's share of the average
+    assert ema.module[1].running_mean.item() == pytest.approx(4.0, abs=1e-2)  # averaged towards the network's ...
+    assert ema.module[1].num_batches_tracked.item() == 7  # ... counters copied
+    single = EMA(net, 0.999)
+    with torch.no_grad():
+        net[1].running_mean.fill_(0.0)
+    single.update()  # one update: the statistics move by 1 - d_0 = 0.9 of the way, they are not replaced
+    assert single.module[1].running_mean.item() == pytest.approx(0.4)
 
 
 def test_the_skeleton_refuses_bad_settings_before_any_work():

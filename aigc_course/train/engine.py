@@ -49,21 +49,35 @@ def check_ema_decay(decay: Any) -> float:
 
 
 class EMA:
-    """An exponential moving average of ``module``'s weights: ema ← decay·ema + (1 − decay)·module.
+    """An exponential moving average of ``module``'s weights: ema ← d·ema + (1 − d)·module (Yazıcı et al. 2019).
 
-    Buffers (batch-norm statistics) are copied, not averaged. The copy is frozen and in eval mode;
-    sample from it instead of the raw module (Yazıcı et al. 2019).
+    The decay warms up: at update t (from 0) it is d_t = min(decay, (1 + t) / (10 + t)), as in TensorFlow's
+    ``ExponentialMovingAverage(num_updates=...)``. Without the warm-up, the average starts from the untrained
+    network and forgets it only as decayᵗ: at 0.999 after 2,000 updates 13.5 % of the average is still the
+    initialisation. Floating-point buffers (batch-norm running statistics) are averaged with the same d_t, so
+    they follow the averaged weights rather than the raw network's; integer buffers (batch counts) are copied.
+    The copy is frozen and in eval mode; sample from it instead of the raw module.
     """
 
     def __init__(self, module: nn.Module, decay: float) -> None:
         self.source, self.decay = module, check_ema_decay(decay)
         self.module = copy.deepcopy(module).eval().requires_grad_(False)
+        self.updates = 0  # how many times update() ran: sets the warm-up (restored on resume)
+
+    def current_decay(self) -> float:
+        """d_t for the next update: min(decay, (1 + t) / (10 + t))."""
+        return min(self.decay, (1 + self.updates) / (10 + self.updates))
 
     @torch.no_grad()
     def update(self) -> None:
-        torch._foreach_lerp_(list(self.module.parameters()), list(self.source.parameters()), 1.0 - self.decay)
+        weight = 1.0 - self.current_decay()
+        torch._foreach_lerp_(list(self.module.parameters()), list(self.source.parameters()), weight)
         for eb, b in zip(self.module.buffers(), self.source.buffers()):
-            eb.copy_(b)
+            if eb.is_floating_point():
+                eb.lerp_(b, weight)
+            else:
+                eb.copy_(b)
+        self.updates += 1
 
 
 @dataclass
@@ -217,6 +231,8 @@ def train(task: Task, loader: TensorLoader, steps: int, *,
         state = restore(ckpt, saved, optimizers, config)
         start, history = state["step"], History.from_state_dict(state["history"])
         task.load_state(state, start)
+        if ctx.ema is not None:
+            ctx.ema.updates = start  # one update per step: the warm-up goes on where it stopped
         if dist_utils.is_main():
             print(f"[train] resumed from {ckpt} at step {start}")
     task.compile(ctx)
