@@ -180,34 +180,85 @@ def ablation_colors(ablation, names: Sequence[str]) -> list[str]:
             else "C1" if ablation.config(n).n_classes else "C0" for n in names]
 
 
+def _with_spread(row: Mapping[str, Any], key: str, fmt: str) -> str:
+    """``row[key]`` formatted, followed by its min–max over seeds when the row was run on several."""
+    value = format(row[key], fmt)
+    if row.get("n_seeds", 1) > 1:
+        low, high = row["spread"][key]
+        value += f" ({format(low, fmt)}–{format(high, fmt)})"
+    return value
+
+
 def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = "class",
                    fid_label: str = "FID / floor") -> str:
     """A committed ablation table (``aigc_course.tables.load("dcgan_ablation_*")``) as Markdown, rows in ``names``'
-    order, under a caption that says how and where it was measured."""
+    order, under a caption that says how and where it was measured. A row run on several seeds shows the mean
+    with the min–max over seeds in brackets, and its seed count."""
     rows, hw = bench["rows"], bench["hardware"]
     first = rows[names[0]]
-    caption = (f"**{first['steps']} generator steps per row, {first['n_samples']:,} samples, seed {bench['seed']}, "
-               f"{bench['date']}, {hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}**")
-    header = (f"| row | change | confident | classes (min–max) | {fid_label} | IS analogue | judge = asked {asked} |\n"
-              "|---|---|---|---|---|---|---|")
-    lines = [f"| {name} | {r['description']} | {r['confident_rate']:.1%} | {r['class_min_frac']:.1%}–"
-             f"{r['class_max_frac']:.1%} | {r['fid']:.2f} / {r['fid_floor']:.2f} | {r['inception_score']:.2f} | "
+    seed_counts = sorted({rows[n].get("n_seeds", 1) for n in names})
+    seeds = (f"seed {bench['seed']}" if seed_counts == [1] else
+             "seeds per row: " + " or ".join(map(str, seed_counts)) + " (the seeds column)")
+    dates = sorted({rows[n].get("date", bench["date"]) for n in names})
+    caption = (f"**{first['steps']} generator steps per row, {first['n_samples']:,} samples, {seeds}, "
+               f"{' to '.join([dates[0], dates[-1]] if len(dates) > 1 else dates)}, "
+               f"{hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}**")
+    header = (f"| row | change | seeds | confident | classes (min–max) | {fid_label} | IS analogue | "
+              f"judge = asked {asked} |\n|---|---|---|---|---|---|---|---|")
+    lines = [f"| {name} | {r['description']} | {r.get('n_seeds', 1)} | {_with_spread(r, 'confident_rate', '.1%')} | "
+             f"{r['class_min_frac']:.1%}–{r['class_max_frac']:.1%} | {_with_spread(r, 'fid', '.2f')} / "
+             f"{r['fid_floor']:.2f} | {r['inception_score']:.2f} | "
              f"{format(r['label_agreement'], '.1%') if r.get('label_agreement') is not None else '–'} |"
              for name in names for r in [rows[name]]]
     return "\n".join([caption, "", header, *lines])
 
 
+def against_baseline(bench: Mapping[str, Any], names: Sequence[str], key: str = "fid", baseline: str = "textbook",
+                     lower_is_better: bool = True) -> dict[str, str]:
+    """Each row's ``key`` against the baseline row's range over seeds: "better", "worse" or "within the spread".
+
+    Only a row whose whole range lies outside the baseline's seed range is called better or worse: a smaller
+    difference is not a ranking. A row's range is its seeds' min–max; a row of one seed has no spread of its
+    own, so it is taken to vary as much as the baseline (its value ± half the baseline's range). The baseline
+    row must have been run on at least 2 seeds.
+    """
+    base = bench["rows"][baseline]
+    if base.get("n_seeds", 1) < 2:
+        raise ValueError(f"baseline={baseline!r} was run on {base.get('n_seeds', 1)} seed; its spread needs >= 2")
+    low, high = base["spread"][key]
+    half = (high - low) / 2
+    verdicts = {}
+    for name in names:
+        row = bench["rows"][name]
+        lo, hi = row["spread"][key] if row.get("n_seeds", 1) > 1 else (row[key] - half, row[key] + half)
+        below, above = hi < low, lo > high
+        verdicts[name] = ("better" if (below if lower_is_better else above) else
+                          "worse" if (above if lower_is_better else below) else "within the spread")
+    return verdicts
+
+
+def _spread_bars(rows: Mapping[str, Any], names: Sequence[str], key: str) -> dict:
+    """``barh`` error-bar arguments spanning each row's min–max over seeds (none for single-seed rows)."""
+    if all(rows[n].get("n_seeds", 1) == 1 for n in names):
+        return {}
+    low = [rows[n][key] - rows[n]["spread"][key][0] if rows[n].get("n_seeds", 1) > 1 else 0 for n in names]
+    high = [rows[n]["spread"][key][1] - rows[n][key] if rows[n].get("n_seeds", 1) > 1 else 0 for n in names]
+    return {"xerr": [low, high], "error_kw": {"ecolor": "k", "capsize": 0, "lw": 1.5}}  # no caps: one seed, no line
+
+
 def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Sequence[str],
                    confident: bool = True, real_confident_rate: float | None = None) -> plt.Figure:
     """Bars per ablation row: the confident rate (when ``confident``, beside the textbook row and real
-    images) and classifier-feature FID on a log scale beside the real-vs-real floor."""
+    images) and classifier-feature FID on a log scale beside the real-vs-real floor; whiskers span the min–max
+    over seeds of rows run on several."""
     rows = bench["rows"]
     fig, axes = plt.subplots(1, 2 if confident else 1, figsize=(11 if confident else 7, 0.35 * len(names) + 1.2),
                              sharey=True, squeeze=False)
     axes = list(axes[0])
     if confident:
         ax = axes.pop(0)
-        ax.barh(names, [rows[n]["confident_rate"] for n in names], color=colors)
+        ax.barh(names, [rows[n]["confident_rate"] for n in names], color=colors,
+                **_spread_bars(rows, names, "confident_rate"))
         ax.axvline(rows["textbook"]["confident_rate"], color="k", ls=":", label="textbook")
         if real_confident_rate is not None:
             ax.axvline(real_confident_rate, color="grey", ls="--", label="real images")
@@ -215,7 +266,7 @@ def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Seque
                xlabel=f"fraction of {rows[names[0]]['n_samples']:,} samples", xlim=(0, 1))
         ax.legend(fontsize=8)
     ax = axes[0]
-    ax.barh(names, [rows[n]["fid"] for n in names], color=colors)
+    ax.barh(names, [rows[n]["fid"] for n in names], color=colors, **_spread_bars(rows, names, "fid"))
     ax.axvline(rows["textbook"]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
     ax.set(title="FID on classifier features (lower is better)", xlabel="FID (log scale)", xscale="log")
     ax.legend(fontsize=8)

@@ -3,11 +3,14 @@ chapter's budget, then scored.
 
     python benchmarks/dcgan_ablation.py --dataset mnist --save            # all rows, chapter budget
     python benchmarks/dcgan_ablation.py --rows textbook ema --threads 1   # some rows, one core each
+    python benchmarks/dcgan_ablation.py --rows textbook ema --seeds 3     # each row on seeds 0, 1, 2
     python benchmarks/dcgan_ablation.py --quick                           # a smoke run (CI)
 
 Each row trains from the same seed for the same number of generator steps (budgets are step
 counts, so a busy machine changes the seconds, not the result), samples 10,000 images (2,000 for CIFAR-10) untruncated
-and scores them with the shipped classifier. ``--save`` merges the rows into
+and scores them with the shipped classifier. With ``--seeds N`` each row is trained and scored on N seeds
+(``--seed`` onwards): its numbers are then the mean, ``seeds`` holds every run's and ``spread`` the min and max
+of the confident rate and FID, the spread a ranking must beat. ``--save`` merges the rows into
 ``aigc_course/tables/dcgan_ablation_<dataset>.json`` with the hardware and date; the chapter notebook shows that
 table. The last line printed is the JSON of this run.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from datetime import date
@@ -37,14 +41,31 @@ from common import (  # this folder is on sys.path when a script in it runs
 )
 
 
+def mean_of_runs(runs: list[dict]) -> dict:
+    """The runs' numbers averaged key by key (class fractions element-wise); values the runs share (the sample
+    count, the floor) and non-numbers as they are."""
+    mean: dict = {}
+    for key, value in runs[0].items():
+        if isinstance(value, list):
+            mean[key] = [round(statistics.fmean(col), 4) for col in zip(*(r[key] for r in runs))]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and any(r[key] != value for r in runs):
+            mean[key] = statistics.fmean(r[key] for r in runs)
+        else:
+            mean[key] = value
+    return mean
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="mnist", choices=sorted(ABLATIONS))
     p.add_argument("--rows", nargs="*", help="row names (default: all)")
     p.add_argument("--steps", type=int, help="generator steps per row (default: the chapter's quick budget)")
     p.add_argument("--samples", type=int, help="samples scored per row (default: the dataset's, 10,000 for MNIST)")
+    p.add_argument("--seeds", type=int, default=1, help="seeds per row, from --seed on (default 1)")
     add_run_arguments(p, "smoke run: 2 rows, 20 steps, 500 samples")
     args = p.parse_args(argv)
+    if args.seeds < 1:
+        p.error(f"--seeds={args.seeds} must be at least 1")
     table = ABLATIONS[args.dataset]
     rows = args.rows or list(table.rows)
     steps = args.steps or table.steps
@@ -65,21 +86,28 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"benchmark": "dcgan_ablation", "dataset": args.dataset, "data_source": data.source,
               "seed": args.seed, "date": date.today().isoformat(), "hardware": hardware(),
               "torch_threads": torch.get_num_threads(), "rows": out}
+    seeds = list(range(args.seed, args.seed + args.seeds))
     for name in rows:
         description, config = table.rows[name]
-        start = time.perf_counter()
-        run = train_config(config, data, steps, seed=args.seed, progress=False)
-        seconds = time.perf_counter() - start
-        scores = score_samples(run.sample(args.samples, seed=args.seed + 1), real, clf_name, floor=floor,
-                               labels=sample_labels(run.generator, args.samples))
+        runs = {}
+        for seed in seeds:
+            start = time.perf_counter()
+            run = train_config(config, data, steps, seed=seed, progress=False)
+            seconds = time.perf_counter() - start
+            scores = score_samples(run.sample(args.samples, seed=seed + 1), real, clf_name, floor=floor,
+                                   labels=sample_labels(run.generator, args.samples))
+            runs[seed] = {"train_seconds": round(seconds, 1),
+                          "images_per_second": round(steps * config.batch_size / seconds),
+                          **{k: v for k, v in scores.items() if k != "class_fractions" and v is not None},
+                          "class_fractions": [round(f, 4) for f in scores["class_fractions"]]}
+            print(f"[ablation] {name:>14} seed {seed}: confident {scores['confident_rate']:.3f}  "
+                  f"FID {scores['fid']:.2f} (floor {floor:.2f})  "
+                  f"classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  {seconds:.0f} s", flush=True)
         out[name] = {"description": description, "steps": steps, "batch_size": config.batch_size,
-                     "train_seconds": round(seconds, 1),
-                     "images_per_second": round(steps * config.batch_size / seconds),
-                     **{k: v for k, v in scores.items() if k != "class_fractions" and v is not None},
-                     "class_fractions": [round(f, 4) for f in scores["class_fractions"]]}
-        print(f"[ablation] {name:>14}: confident {scores['confident_rate']:.3f}  FID {scores['fid']:.2f} "
-              f"(floor {floor:.2f})  classes {scores['class_min_frac']:.3f}-{scores['class_max_frac']:.3f}  "
-              f"{seconds:.0f} s", flush=True)
+                     "date": date.today().isoformat(), **mean_of_runs(list(runs.values())), "n_seeds": len(seeds),
+                     "spread": {k: [min(r[k] for r in runs.values()), max(r[k] for r in runs.values())]
+                                for k in ("confident_rate", "fid")},
+                     "seeds": {str(seed): r for seed, r in runs.items()}}
         if args.save and not args.quick:  # after every row, so a long run that stops keeps what it measured
             save_rows(result, RESULTS / f"dcgan_ablation_{args.dataset}.json", list(table.rows))
     print(json.dumps(result))

@@ -48,3 +48,31 @@ def test_live_figure_keeps_latest_figure_outside_jupyter():
     assert titles == ["samples at step 3", "losses"]
     assert len(live.figure.axes[1].get_lines()) == 2
     plt.close("all")
+
+
+def test_ablation_table_and_chart_show_the_spread_of_rows_run_on_several_seeds():
+    row = {"description": "d", "steps": 10, "n_samples": 100, "confident_rate": 0.5, "class_min_frac": 0.05,
+           "class_max_frac": 0.2, "fid": 3.0, "fid_floor": 0.1, "inception_score": 5.0, "date": "2026-12-02"}
+    bench = {"seed": 0, "date": "2026-12-02", "hardware": {"cpu_count": 2, "processor": "x86_64", "torch": "2"},
+             "rows": {"textbook": {**row, "n_seeds": 3, "spread": {"confident_rate": [0.4, 0.6], "fid": [2.5, 3.5]}},
+                      "other": {**row, "date": "2026-11-24"}}}
+    table = viz.ablation_table(bench, ["textbook", "other"])
+    assert "| textbook | d | 3 | 50.0% (40.0%–60.0%) |" in table and "| 3.00 (2.50–3.50) / 0.10 |" in table
+    assert "| other | d | 1 | 50.0% | 5.0%–20.0% | 3.00 / 0.10 |" in table
+    assert "seeds per row: 1 or 3" in table and "2026-11-24 to 2026-12-02" in table
+    fig = viz.ablation_chart(bench, ["textbook", "other"], ["C0", "C1"])
+    assert len(fig.axes) == 2 and all(ax.containers for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_against_baseline_ranks_only_rows_outside_the_baselines_seed_range():
+    rows = {"textbook": {"n_seeds": 3, "fid": 10.0, "spread": {"fid": [9.0, 11.0]}},  # half-range 1.0
+            "a": {"fid": 7.9}, "b": {"fid": 8.5}, "c": {"n_seeds": 3, "fid": 12.0, "spread": {"fid": [10.5, 13.0]}},
+            "d": {"n_seeds": 3, "fid": 13.0, "spread": {"fid": [11.5, 14.0]}}}
+    verdicts = viz.against_baseline({"rows": rows}, ["textbook", "a", "b", "c", "d"])
+    assert verdicts == {"textbook": "within the spread", "a": "better",  # 7.9 ± 1.0 lies below 9.0
+                        "b": "within the spread",  # 8.5 ± 1.0 reaches 9.5: one seed of b may be as bad as the textbook
+                        "c": "within the spread", "d": "worse"}
+    assert viz.against_baseline({"rows": rows}, ["a", "d"], lower_is_better=False) == {"a": "worse", "d": "better"}
+    with pytest.raises(ValueError, match="baseline='a' was run on 1 seed"):
+        viz.against_baseline({"rows": rows}, ["b"], baseline="a")

@@ -12,6 +12,8 @@ _SN_HINGE = TEXTBOOK.replace(spectral_norm=True, objective="hinge")
 ROWS: dict[str, tuple[str, DCGANConfig]] = {
     "textbook": ("Radford et al. recipe at 32×32, ngf = ndf = 32, batch 64, Adam 2e-4 / β1 0.5", TEXTBOOK),
     "spectral-norm": ("spectral norm in D (no BN in D)", TEXTBOOK.replace(spectral_norm=True)),
+    "hinge": ("hinge loss (alone)", TEXTBOOK.replace(objective="hinge")),
+    "ttur": ("TTUR alone: lr_g 1e-4, lr_d 4e-4 (β as the textbook)", TEXTBOOK.replace(lr_g=1e-4, lr_d=4e-4)),
     "sn-hinge": ("spectral norm + hinge loss", _SN_HINGE),
     "sn-hinge-ttur": ("spectral norm + hinge + TTUR (lr_g 1e-4, lr_d 4e-4, β = (0, 0.9))",
                       _SN_HINGE.replace(lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9))),
