@@ -237,6 +237,21 @@ def against_baseline(bench: Mapping[str, Any], names: Sequence[str], key: str = 
     return verdicts
 
 
+def print_verdicts(bench: Mapping[str, Any], names: Sequence[str], keys: Sequence[str] = ("fid",),
+                   baseline: str = "textbook") -> dict[str, dict[str, str]]:
+    """Print the baseline's range over seeds and each other row's :func:`against_baseline` verdict for every
+    metric in ``keys`` (FID: lower is better; the others: higher); return the verdicts by metric, then row."""
+    verdicts = {key: against_baseline(bench, names, key, baseline, lower_is_better=key == "fid") for key in keys}
+    base = bench["rows"][baseline]
+    spreads = ", ".join(f"{key} {base['spread'][key][0]:.3g}–{base['spread'][key][1]:.3g}" for key in keys)
+    print(f"{baseline} over {base['n_seeds']} seeds: {spreads}")
+    for name in names:
+        if name != baseline:
+            said = ", ".join(f"{key}: {verdicts[key][name]}" for key in keys)
+            print(f"{name:>20} ({bench['rows'][name].get('n_seeds', 1)} seed(s)) | {said}")
+    return verdicts
+
+
 def _spread_bars(rows: Mapping[str, Any], names: Sequence[str], key: str) -> dict:
     """``barh`` error-bar arguments spanning each row's min–max over seeds (none for single-seed rows)."""
     if all(rows[n].get("n_seeds", 1) == 1 for n in names):

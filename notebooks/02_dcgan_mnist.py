@@ -349,13 +349,7 @@ plt.show()
 # a row of one seed: its value ± half the textbook's range) lies entirely outside the textbook's.
 
 # %%
-textbook = bench["rows"]["textbook"]
-verdicts = {key: viz.against_baseline(bench, names, key, lower_is_better=key == "fid") for key in ("fid", "confident_rate")}
-spreads = ", ".join(f"{key} {textbook['spread'][key][0]:.3g}–{textbook['spread'][key][1]:.3g}" for key in verdicts)
-print(f"textbook over {textbook['n_seeds']} seeds: {spreads}")
-for name in names[1:]:
-    said = ", ".join(f"{key}: {verdicts[key][name]}" for key in verdicts)
-    print(f"{name:>20} ({bench['rows'][name].get('n_seeds', 1)} seed(s)) | {said}")
+verdicts = viz.print_verdicts(bench, names, ("fid", "confident_rate"))
 results["ablation_verdicts"] = verdicts
 
 # %% [markdown]

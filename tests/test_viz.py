@@ -76,3 +76,15 @@ def test_against_baseline_ranks_only_rows_outside_the_baselines_seed_range():
     assert viz.against_baseline({"rows": rows}, ["a", "d"], lower_is_better=False) == {"a": "worse", "d": "better"}
     with pytest.raises(ValueError, match="baseline='a' was run on 1 seed"):
         viz.against_baseline({"rows": rows}, ["b"], baseline="a")
+
+
+def test_print_verdicts_prints_the_baseline_range_and_each_rows_verdict(capsys):
+    rows = {"textbook": {"n_seeds": 3, "fid": 10.0, "confident_rate": 0.5,
+                         "spread": {"fid": [9.0, 11.0], "confident_rate": [0.4, 0.6]}},
+            "a": {"fid": 7.9, "confident_rate": 0.75}}
+    verdicts = viz.print_verdicts({"rows": rows}, ["textbook", "a"], ("fid", "confident_rate"))
+    assert verdicts == {"fid": {"textbook": "within the spread", "a": "better"},
+                        "confident_rate": {"textbook": "within the spread", "a": "better"}}
+    out = capsys.readouterr().out
+    assert "textbook over 3 seeds: fid 9–11, confident_rate 0.4–0.6" in out
+    assert "a (1 seed(s)) | fid: better, confident_rate: better" in out
