@@ -14,7 +14,7 @@ from ..metrics.scores import classifier_scores, torn_rate
 from ..runtime import Budget
 from ..train.dcgan import TEXTBOOK, Ablation, DCGANConfig
 
-# One change from the textbook recipe per row. "lr-1e-3" has the lowest unconditional FID of the committed table
+# One change from the textbook recipe per row. "lr-1e-3" has the lowest mean unconditional FID over three seeds
 # at the textbook's cost per step, which makes it the chapter's model (``ABLATION.chapter``); which rows differ
 # by more than the spread over seeds is computed in the notebook. The "failure" rows are the settings the source
 # articles get wrong.
