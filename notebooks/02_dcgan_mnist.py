@@ -577,8 +577,9 @@ plt.show()
 # - DCGAN is a handful of rules: strided convolutions, batch norm, ReLU/LeakyReLU, tanh, $\mathcal N(0, 0.02)$, Adam(2e-4, 0.5).
 # - A GAN's losses are not a quality measure; an independent classifier's confident rate and coverage,
 #   FID/KID next to their floors, and a memorisation check are.
-# - At a fixed CPU budget the measured table says which changes matter — here the learning rate and
-#   batch size more than the modern stabilisers — and the failure rows show what broken training looks like.
+# - At a fixed CPU budget the measured table, read against the textbook's spread over seeds, says which changes
+#   matter — here the learning rate; batch 128 alone, generator EMA and the hinge loss are within that spread — and
+#   the failure rows show what broken training looks like.
 # - Many unconditional samples are digits *between* digits; a class-conditional generator (label in $G$,
 #   projection in $D$) removes most of them and passes 90 % confident digits at the same budget — by solving
 #   the easier, labelled problem.

@@ -257,7 +257,9 @@ if "inception_fid" in tables.names():
 # - The DCGAN recipe carries over to colour images with one more upsampling step, but a CPU budget buys
 #   blurry objects with the right colours and layouts, not photographs: CIFAR-10 has far more variation per image.
 # - The stabilisers of modern GANs are configuration: spectral norm and hinge loss in $D$, TTUR, EMA of $G$.
-#   At a 2,000-step CPU budget none of them beat a larger learning rate; they are tools for long runs.
+#   At a 2,000-step CPU budget none of them measurably helped (spectral norm and TTUR alone hurt), and neither
+#   did a larger learning rate: the textbook's own spread over seeds is as large as most differences. They are
+#   tools for long runs.
 # - Every FID is quoted with its real-vs-real floor at the same N; classifier-feature FID is a quick proxy,
 #   Inception FID the number to compare with papers (which use N = 50,000 and the full dataset).
 #
