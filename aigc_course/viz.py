@@ -180,13 +180,15 @@ def ablation_colors(ablation, names: Sequence[str]) -> list[str]:
             else "C1" if ablation.config(n).n_classes else "C0" for n in names]
 
 
+def _seed_range(row: Mapping[str, Any], key: str) -> tuple[float, float] | None:
+    """The min and max of ``row[key]`` over seeds, or None for a row run on one seed."""
+    return tuple(row["spread"][key]) if row.get("n_seeds", 1) > 1 else None
+
+
 def _with_spread(row: Mapping[str, Any], key: str, fmt: str) -> str:
     """``row[key]`` formatted, followed by its min–max over seeds when the row was run on several."""
-    value = format(row[key], fmt)
-    if row.get("n_seeds", 1) > 1:
-        low, high = row["spread"][key]
-        value += f" ({format(low, fmt)}–{format(high, fmt)})"
-    return value
+    value, spread = format(row[key], fmt), _seed_range(row, key)
+    return value if spread is None else f"{value} ({format(spread[0], fmt)}–{format(spread[1], fmt)})"
 
 
 def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = "class",
@@ -223,14 +225,15 @@ def against_baseline(bench: Mapping[str, Any], names: Sequence[str], key: str = 
     row must have been run on at least 2 seeds.
     """
     base = bench["rows"][baseline]
-    if base.get("n_seeds", 1) < 2:
+    base_range = _seed_range(base, key)
+    if base_range is None:
         raise ValueError(f"baseline={baseline!r} was run on {base.get('n_seeds', 1)} seed; its spread needs >= 2")
-    low, high = base["spread"][key]
+    low, high = base_range
     half = (high - low) / 2
     verdicts = {}
     for name in names:
         row = bench["rows"][name]
-        lo, hi = row["spread"][key] if row.get("n_seeds", 1) > 1 else (row[key] - half, row[key] + half)
+        lo, hi = _seed_range(row, key) or (row[key] - half, row[key] + half)
         below, above = hi < low, lo > high
         verdicts[name] = ("better" if (below if lower_is_better else above) else
                           "worse" if (above if lower_is_better else below) else "within the spread")
@@ -254,10 +257,12 @@ def print_verdicts(bench: Mapping[str, Any], names: Sequence[str], keys: Sequenc
 
 def _spread_bars(rows: Mapping[str, Any], names: Sequence[str], key: str) -> dict:
     """``barh`` error-bar arguments spanning each row's min–max over seeds (none for single-seed rows)."""
-    if all(rows[n].get("n_seeds", 1) == 1 for n in names):
+    ranges = [_seed_range(rows[n], key) for n in names]
+    if all(r is None for r in ranges):
         return {}
-    low = [rows[n][key] - rows[n]["spread"][key][0] if rows[n].get("n_seeds", 1) > 1 else 0 for n in names]
-    high = [rows[n]["spread"][key][1] - rows[n][key] if rows[n].get("n_seeds", 1) > 1 else 0 for n in names]
+    spreads = [r or (rows[n][key], rows[n][key]) for n, r in zip(names, ranges)]
+    low = [rows[n][key] - lo for n, (lo, _) in zip(names, spreads)]
+    high = [hi - rows[n][key] for n, (_, hi) in zip(names, spreads)]
     return {"xerr": [low, high], "error_kw": {"ecolor": "k", "capsize": 0, "lw": 1.5}}  # no caps: one seed, no line
 
 

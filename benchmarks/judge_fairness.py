@@ -34,7 +34,13 @@ import torch
 
 from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.metrics.classifier import classifier_record, load_classifier, predict_probs
-from aigc_course.metrics.judge import REVERSE_OUTLIERS, TRAINED_OUTLIERS, held_out_checks, judge_report
+from aigc_course.metrics.judge import (
+    CHECK_NAMES,
+    REVERSE_OUTLIERS,
+    TRAINED_OUTLIERS,
+    held_out_checks,
+    judge_report,
+)
 from aigc_course.metrics.scores import classifier_scores
 from aigc_course.metrics.train_classifiers import EPOCHS, fair_judge_loss, train_judge
 from aigc_course.runtime import default_data_dir, hardware
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name, (model, record, outliers) in judges.items():
         out[name] = {"recipe": record["recipe"], "test_accuracy": record["test_accuracy"],
                      "real_confident_rate": record["real_confident_rate"],
-                     "held_out": held_out_checks(outliers) if outliers else "every check but real",
+                     "held_out": held_out_checks(outliers) if outliers else [c for c in CHECK_NAMES if c != "real"],
                      "judge_report": {k: round(v, 4) for k, v in judge_report(model, test_images[:2000]).items()}}
         for set_name, images in sample_sets.items():
             with torch.no_grad():

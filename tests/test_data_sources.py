@@ -178,8 +178,9 @@ def test_eval_size_leaves_two_disjoint_halves_for_the_fid_floor(requested, n_rea
     assert eval_size(requested, n_real, verbose=False) == expected
 
 
-@pytest.mark.parametrize("requested, n_real, match", [(0, 100, "requested=0 must be an integer >= 2"),
-                                                      (2.5, 100, "requested=2.5"), (10, 3, "n_real=3")])
+@pytest.mark.parametrize("requested, n_real, match", [
+    (0, 100, "requested=0 is not allowed; it must be an integer >= 2"),
+    (2.5, 100, "requested=2.5 is not allowed"), (10, 3, "n_real=3 is not allowed; it must be an integer >= 4")])
 def test_eval_size_names_the_bad_value(requested, n_real, match):
     from aigc_course.metrics import eval_size
 

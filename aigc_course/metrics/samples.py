@@ -11,7 +11,7 @@ import functools
 
 import torch
 
-from ..runtime import check_choice
+from ..runtime import check_choice, check_int
 from .classifier import classifier_record, load_classifier, predict_probs
 from .scores import classifier_scores, fid, fid_floor
 
@@ -24,10 +24,8 @@ def eval_size(requested: int, n_real: int, verbose: bool = True) -> int:
     at small N), which is why the course always prints the two side by side. Prints what was chosen when
     it is less than asked.
     """
-    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 2:
-        raise ValueError(f"requested={requested!r} must be an integer >= 2 (generated samples to score)")
-    if n_real < 4:
-        raise ValueError(f"n_real={n_real!r}: the metrics need at least 4 real images (two halves of >= 2)")
+    check_int("requested", requested, minimum=2)
+    check_int("n_real", n_real, minimum=4)  # two halves of at least 2
     n = min(requested, n_real // 2)
     if verbose and n < requested:
         print(f"[metrics] scoring {n:,} samples, not {requested:,}: the FID floor needs 2·N disjoint real "
