@@ -185,7 +185,7 @@ def _seed_range(row: Mapping[str, Any], key: str) -> tuple[float, float] | None:
     return tuple(row["spread"][key]) if row.get("n_seeds", 1) > 1 else None
 
 
-def _with_spread(row: Mapping[str, Any], key: str, fmt: str) -> str:
+def with_spread(row: Mapping[str, Any], key: str, fmt: str) -> str:
     """``row[key]`` formatted, followed by its min–max over seeds when the row was run on several."""
     value, spread = format(row[key], fmt), _seed_range(row, key)
     return value if spread is None else f"{value} ({format(spread[0], fmt)}–{format(spread[1], fmt)})"
@@ -207,8 +207,8 @@ def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = 
                f"{hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}**")
     header = (f"| row | change | seeds | confident | classes (min–max) | {fid_label} | IS analogue | "
               f"judge = asked {asked} |\n|---|---|---|---|---|---|---|---|")
-    lines = [f"| {name} | {r['description']} | {r.get('n_seeds', 1)} | {_with_spread(r, 'confident_rate', '.1%')} | "
-             f"{r['class_min_frac']:.1%}–{r['class_max_frac']:.1%} | {_with_spread(r, 'fid', '.2f')} / "
+    lines = [f"| {name} | {r['description']} | {r.get('n_seeds', 1)} | {with_spread(r, 'confident_rate', '.1%')} | "
+             f"{r['class_min_frac']:.1%}–{r['class_max_frac']:.1%} | {with_spread(r, 'fid', '.2f')} / "
              f"{r['fid_floor']:.2f} | {r['inception_score']:.2f} | "
              f"{format(r['label_agreement'], '.1%') if r.get('label_agreement') is not None else '–'} |"
              for name in names for r in [rows[name]]]

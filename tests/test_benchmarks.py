@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from aigc_course import tables
 
@@ -37,6 +38,49 @@ def test_dcgan_ablation_quick_scores_its_rows():
         assert row["fid"] > row["fid_floor"] > 0 and row["n_samples"] == 500
         per_seed = [r["fid"] for r in row["seeds"].values()]
         assert row["spread"]["fid"] == [min(per_seed), max(per_seed)] and row["fid"] == pytest.approx(sum(per_seed) / 2)
+
+
+def test_an_ema_row_and_its_twin_share_one_run():
+    """The benchmark scores an EMA row and its twin from one run: valid because the EMA never changes G."""
+    from aigc_course.chapters import ch02_dcgan_mnist
+    from aigc_course.data import load_dataset
+    from aigc_course.train.dcgan import train_config
+    sys.path.insert(0, str(BENCH))
+    try:
+        from dcgan_ablation import ema_twins
+    finally:
+        sys.path.remove(str(BENCH))
+    rows = ch02_dcgan_mnist.ROWS
+    assert ema_twins(["textbook", "ema", "pad-32", "pad-32-ema", "lr-5e-4"], rows) == {
+        "textbook": "ema", "ema": "textbook", "pad-32": "pad-32-ema", "pad-32-ema": "pad-32"}
+    assert ema_twins(["ema", "lr-5e-4"], rows) == {}  # a twin that was not asked for is trained as usual
+    data = load_dataset("mnist", "test", verbose=False)
+    small = {"ngf": 8, "ndf": 8}
+    plain = train_config(rows["pad-32"][1].replace(**small), data, 12, progress=False)
+    averaged = train_config(rows["pad-32-ema"][1].replace(**small), data, 12, progress=False)
+    for a, b in zip(plain.G.state_dict().values(), averaged.G.state_dict().values()):
+        assert torch.equal(a, b)
+    assert not all(torch.equal(a, b) for a, b in zip(averaged.G.state_dict().values(),
+                                                      averaged.G_ema.state_dict().values()))
+
+
+def test_reuse_takes_only_seeds_measured_alike(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from dcgan_ablation import saved_seeds
+    finally:
+        sys.path.remove(str(BENCH))
+    seeds = {"0": {"fid": 9.0, "n_samples": 100}, "1": {"fid": 10.0, "n_samples": 100}}
+    table = {"seed": 0, "rows": {
+        "a": {"description": "x", "steps": 40, "n_samples": 100, "n_seeds": 2, "fid": 9.5, "seeds": seeds},
+        "old": {"description": "y", "steps": 40, "n_samples": 100, "date": "2026-11-24", "fid": 8.0},
+        "shorter": {"description": "z", "steps": 20, "n_samples": 100, "fid": 7.0}}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(table))
+    found = saved_seeds(path, steps=40, samples=100)
+    assert set(found) == {("a", 0), ("a", 1), ("old", 0)}  # another budget is not the same measurement
+    assert found["old", 0] == {"n_samples": 100, "fid": 8.0} and found["a", 1]["fid"] == 10.0
+    assert saved_seeds(path, steps=40, samples=500) == {} and saved_seeds(tmp_path / "none.json", 40, 100) == {}
 
 
 def test_committed_ablation_tables_cover_every_row():

@@ -33,6 +33,40 @@ def test_every_row_builds_networks_of_the_right_shapes(dataset, image_size, nc):
             assert D(x, y).shape == (n,), name
 
 
+def test_padded_networks_work_at_32_and_show_28():
+    """pad_to=32: G draws 32×32 in four stages and returns the centre; D sees its input with black borders."""
+    from aigc_course.models.dcgan import Discriminator, Generator
+    torch.manual_seed(0)
+    G, D = Generator(ngf=8, image_size=28, pad_to=32), Discriminator(ndf=8, image_size=28, pad_to=32)
+    sides = [m.weight.shape for m in G.net if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert len(sides) == 4  # 1 => 4 => 8 => 16 => 32 (the 28×28 model has three: 1 => 7 => 14 => 28)
+    z = torch.randn(3, 100)
+    G.eval()
+    full = G.net(z.view(3, 100, 1, 1))
+    assert full.shape == (3, 1, 32, 32) and torch.equal(G(z), full[..., 2:30, 2:30])
+    x = torch.rand(3, 1, 28, 28) * 2 - 1
+    padded = torch.full((3, 1, 32, 32), -1.0)
+    padded[..., 2:30, 2:30] = x
+    D.eval()
+    assert torch.equal(D(x), D.net(padded).flatten())
+    with pytest.raises(ValueError, match="pad_to=30 is not allowed; choose one of 32, 64"):
+        Generator(image_size=28, pad_to=30)
+    assert Generator(ngf=8, image_size=32, pad_to=32).crop == 0  # padding to its own side changes nothing
+
+
+def test_architecture_numbers_match_the_layers():
+    """Chapter 2's architecture comparison: sides, receptive fields and costs, checked by hand."""
+    rows = ch02_dcgan_mnist.ROWS
+    textbook, padded = (ch02_dcgan_mnist.architecture(rows[r][1]) for r in ("textbook", "pad-32"))
+    assert textbook["sides"] == [1, 7, 14, 28] and padded["sides"] == [1, 4, 8, 16, 32]
+    assert textbook["d_field"] == 4 + 3 * 2 and padded["d_field"] == 4 + 3 * 2 + 3 * 4  # k = 4, stride 2 each
+    assert textbook["first_layer_share"] == pytest.approx(100 * 64 * 7 * 7 / textbook["g_params"])
+    # The 7×7 projection of z alone: 100 inputs × 64 maps × 49 positions multiply-adds, per image.
+    assert textbook["g_macs"] > 100 * 64 * 49 and padded["d_params"] > 4 * textbook["d_params"]
+    walk = dict(ch02_dcgan_mnist.shape_walk(rows["pad-32"][1]))
+    assert walk["G returns"] == (4, 1, 28, 28) and walk["D pads its input to"] == (4, 1, 32, 32)
+
+
 def test_conditional_networks_check_their_labels():
     config = TEXTBOOK.replace(ngf=8, ndf=8, n_classes=10)
     G, D = config.build(1, 28)

@@ -9,6 +9,12 @@ N(0, 0.02). The discriminator returns *logits*: the sigmoid lives in the loss
 ``n_classes > 0`` makes both networks class-conditional (the "conditional" ablation rows): the
 generator reads a one-hot label beside z (Mirza & Osindero 2014), and the discriminator adds a
 projection term ⟨embed(y), features⟩ to its logit (Miyato & Koyama 2018), which costs almost nothing.
+
+``pad_to`` lets both networks work at a larger side than the images: MNIST's 28 = 7·2² gives two
+upsampling stages from a 7×7 start, while ``pad_to=32`` = 4·2³ gives the four-stage resolution
+schedule 4→8→16→32 of the CIFAR-10 model. The discriminator pads its 28×28 input with black (−1) to
+32×32; the generator draws 32×32 and returns the centre 28×28, so data, judges and later chapters
+still see 28×28 images.
 """
 from __future__ import annotations
 
@@ -30,6 +36,15 @@ def _start_size(image_size: int) -> int:
     return 7 if image_size == 28 else 4
 
 
+def _margin(image_size: int, pad_to: int | None) -> tuple[int, int]:
+    """(side the network works at, pixels padded or cropped on each border) for images of side ``image_size``."""
+    check_choice("image_size", image_size, IMAGE_SIZES)
+    if pad_to is None or pad_to == image_size:
+        return image_size, 0
+    check_choice("pad_to", pad_to, tuple(s for s in IMAGE_SIZES if s > image_size and (s - image_size) % 2 == 0))
+    return pad_to, (pad_to - image_size) // 2
+
+
 def _check_labels(module: nn.Module, y: torch.Tensor | None, n: int) -> None:
     """A conditional network needs labels (N,) in [0, n_classes); an unconditional one takes none."""
     k = module.n_classes
@@ -44,11 +59,13 @@ def _check_labels(module: nn.Module, y: torch.Tensor | None, n: int) -> None:
 class Generator(nn.Module):
     """z (N, nz) → image (N, nc, image_size, image_size) in [-1, 1]; with ``n_classes``, also labels y (N,)."""
 
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28, n_classes: int = 0) -> None:
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 28, n_classes: int = 0,
+                 pad_to: int | None = None) -> None:
         super().__init__()
         self.nz, self.nc, self.image_size, self.n_classes = nz, nc, image_size, n_classes
-        start = _start_size(image_size)
-        n_up = int(math.log2(image_size // start))  # each transposed conv doubles the side
+        side, self.crop = _margin(image_size, pad_to)  # draws side×side, returns the centre image_size×image_size
+        start = _start_size(side)
+        n_up = int(math.log2(side // start))  # each transposed conv doubles the side
         width = ngf * 2 ** (n_up - 1)
         # Project z to a start×start map: a transposed conv with kernel = start on a 1×1 input.
         layers: list[nn.Module] = [nn.ConvTranspose2d(nz + n_classes, width, start, 1, 0, bias=False),
@@ -65,7 +82,9 @@ class Generator(nn.Module):
         _check_labels(self, y, z.shape[0])
         if self.n_classes:
             z = torch.cat([z.view(z.shape[0], self.nz), F.one_hot(y, self.n_classes).to(z.dtype)], 1)
-        return self.net(z.reshape(z.shape[0], -1, 1, 1))
+        x = self.net(z.reshape(z.shape[0], -1, 1, 1))  # (N, nc, side, side)
+        m = self.crop
+        return x[..., m:x.shape[-2] - m, m:x.shape[-1] - m] if m else x  # (N, nc, image_size, image_size)
 
 
 class Discriminator(nn.Module):
@@ -74,15 +93,17 @@ class Discriminator(nn.Module):
     ``spectral_norm=True`` wraps every convolution in spectral normalisation (Miyato et al. 2018)
     and, as usual with it, drops batch norm: stabilising D is a model choice, not a training-loop hack.
     ``batch_norm=False`` alone gives the "no batch norm" ablation. With ``n_classes``, ``forward``
-    takes labels y (N,) and adds the projection ⟨embed(y), Σ features⟩ to the logit.
+    takes labels y (N,) and adds the projection ⟨embed(y), Σ features⟩ to the logit. With ``pad_to``,
+    the input is padded with black (−1) to ``pad_to``×``pad_to`` first.
     """
 
     def __init__(self, ndf: int = 64, nc: int = 1, image_size: int = 28, spectral_norm: bool = False,
-                 batch_norm: bool = True, n_classes: int = 0) -> None:
+                 batch_norm: bool = True, n_classes: int = 0, pad_to: int | None = None) -> None:
         super().__init__()
         self.n_classes = n_classes
-        start = _start_size(image_size)
-        n_down = int(math.log2(image_size // start))
+        side, self.pad = _margin(image_size, pad_to)
+        start = _start_size(side)
+        n_down = int(math.log2(side // start))
         wrap = _sn if spectral_norm else (lambda m: m)
         use_bn = batch_norm and not spectral_norm
         layers: list[nn.Module] = [wrap(nn.Conv2d(nc, ndf, 4, 2, 1)), nn.LeakyReLU(0.2, True)]  # no BN on input
@@ -99,6 +120,8 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         _check_labels(self, y, x.shape[0])
+        if self.pad:  # (N, nc, image_size, image_size) => (N, nc, side, side), black borders
+            x = F.pad(x, (self.pad,) * 4, value=-1.0)
         if not self.n_classes:
             return self.net(x).flatten()
         features = self.net[:-1](x)  # (N, width, start, start), before the last conv

@@ -41,15 +41,17 @@ class DCGANConfig:
     ema_decay: float | None = None
     schedule: str = "constant"
     n_classes: int = 0  # > 0: class-conditional G and D (the generator is told which digit to draw)
+    pad_to: int | None = None  # networks work at this side (32: MNIST's 28×28 padded, four stages 4→8→16→32)
 
     def replace(self, **changes) -> DCGANConfig:
         return dataclasses.replace(self, **changes)
 
     def build(self, nc: int, image_size: int) -> tuple[Generator, Discriminator]:
         """Fresh generator and discriminator for images of ``nc`` channels and side ``image_size``."""
-        return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size, n_classes=self.n_classes),
+        return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size, n_classes=self.n_classes,
+                          pad_to=self.pad_to),
                 Discriminator(ndf=self.ndf, nc=nc, image_size=image_size, spectral_norm=self.spectral_norm,
-                              batch_norm=self.batch_norm, n_classes=self.n_classes))
+                              batch_norm=self.batch_norm, n_classes=self.n_classes, pad_to=self.pad_to))
 
     def fit_kwargs(self) -> dict:
         """The ``fit_gan`` keyword arguments this configuration sets."""
