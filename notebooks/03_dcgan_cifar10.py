@@ -182,9 +182,9 @@ viz.ablation_chart(bench, names, viz.ablation_colors(TABLE, names), confident=Fa
 plt.show()
 
 # %% [markdown]
-# One seed per row cannot rank rows that differ by a point or two. The textbook row was run on several seeds; its
-# range over them is the yardstick: a row is called better or worse than the textbook only when its own range (for
-# a row of one seed: its value ± half the textbook's range) lies entirely outside the textbook's.
+# One seed per row cannot rank rows that differ by a point or two. Every row was run on three seeds, and the
+# textbook's range over them is the yardstick: a row is called better or worse than the textbook only when its own
+# range lies entirely outside the textbook's.
 
 # %%
 verdicts = viz.print_verdicts(bench, names, ("fid",))
@@ -195,24 +195,26 @@ results["ablation_verdicts"] = verdicts
 #
 # - **Seeds matter as much as most settings.** The textbook recipe alone spans FID 10.7–16.4 over three seeds
 #   (confident 10–21 %). Against that spread, most rows cannot be ranked at this budget: hinge loss, EMA, Adam
-#   5e-4, the conditional rows and spectral norm + hinge + TTUR are all within it.
-# - **Each stabiliser alone, at 2,000 steps** (the hinge, TTUR and EMA rows on three seeds; spectral norm on one):
-#   spectral normalisation is worse (FID 35, also with the hinge loss); TTUR alone (lr_g 1e-4, lr_d 4e-4, the
-#   textbook's β) is worse on all three seeds (FID 17–25): the slower generator learns less in the same steps;
-#   the hinge loss alone (FID 10.5–13.1) and generator EMA (decay 0.999 with the warm-up: 13.2–14.0) are within the
-#   textbook's spread. So at this budget no stabiliser measurably helps, and two of them hurt. They were designed
+#   5e-4 and both conditional rows are all within it.
+# - **Each stabiliser alone, at 2,000 steps** (every row on three seeds): spectral normalisation is worse on every
+#   seed (FID 35–60; with the hinge loss 23–43, with hinge and TTUR 17–22); TTUR alone (lr_g 1e-4, lr_d 4e-4, the
+#   textbook's β) is worse too (FID 17–25): the slower generator learns less in the same steps; the hinge loss
+#   alone (FID 10.5–13.1) and generator EMA (decay 0.999 with the warm-up: 13.2–14.0) are within the textbook's
+#   spread. So at this budget no stabiliser measurably helps, and two of them hurt. They were designed
 #   for long runs on full datasets (full mode; not measured on this CPU), where GAN training without them is known
 #   to become unstable (Miyato et al. 2018, Yazıcı et al. 2019).
 # - **The chapter trains Adam 5e-4**: over three seeds FID 8.9–11.9 (mean 10.5), the lowest mean of the
 #   unconditional rows but overlapping the textbook's range, so it is a reasonable choice, not a measured winner.
 # - **The label helps much less than on MNIST** (orange rows: the class-conditional generator and projection
-#   discriminator of chapter 2's section 8c). FID is within the textbook's spread (10.2 at Adam 5e-4), and the
-#   judge sees the asked class in under a third of the samples — chance is 10 %, its accuracy on real images
-#   71 % — and the predicted classes stay as uneven as before. On MNIST the missing piece was *which* digit;
+#   discriminator of chapter 2's section 8c). FID is within the textbook's spread at both learning rates (9.1–11.6
+#   at 2e-4, 9.8–12.0 at 5e-4), and the judge sees the asked class in 21–28 % of the samples over the six runs —
+#   chance is 10 %, its accuracy on real images 71 % — and the predicted classes stay as uneven as before. On MNIST
+#   the missing piece was *which* digit;
 #   here, at 2,000 steps on 5,085 images, it is the images themselves.
 # - **The confident rate does not rank these rows.** The judge is confident on only 37 % of real images, and the
-#   row with the highest confident rate (spectral norm + hinge) puts 99 % of its samples into three classes: the
-#   fooled judge of chapter 2 again. Read FID and coverage first.
+#   row with the highest confident rate (spectral norm + hinge: 24–50 % over three seeds, above the textbook's
+#   range) puts 81–99 % of its samples into three classes: the fooled judge of chapter 2 again. Read FID and
+#   coverage first.
 # - Your run in section 3 will not match its table row to the digit: GAN training is chaotic, and a different
 #   number of CPU threads (the table used one per run) changes the order of floating-point sums and with it the
 #   trajectory. Compare rows trained the same way, as the table does.
