@@ -5,7 +5,7 @@
 
 One run per row, scored every ``--every`` generator steps with ``--samples`` untruncated samples
 (the run continues from its checkpoint, so each point costs only the steps since the last one).
-The quality bar of chapter 2 is ``confident rate >= 0.8`` with every class between 5 % and 15 % of
+The bar is chapter 2's goal, ``confident rate >= 0.8`` with every class between 5 % and 15 % of
 the samples; the first scored step that meets it is reported (``null``: not reached within
 ``--max-steps``). ``train_seconds`` counts training only, and ``images_per_second`` is
 steps × batch / train_seconds. ``--save`` merges the rows into ``aigc_course/tables/dcgan_progress_<dataset>.json``
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from aigc_course.chapters import ch02_dcgan_mnist
 from aigc_course.data import ImageData, load_dataset, to_unit_range
 from aigc_course.metrics import score_samples
 from aigc_course.runtime import default_data_dir, hardware
@@ -35,13 +36,7 @@ from common import (  # this folder is on sys.path when a script in it runs
     save_rows,
 )
 
-BAR = {"confident_rate": 0.8, "class_min_frac": 0.05, "class_max_frac": 0.15}
-
-
-def meets_bar(scores: dict) -> bool:
-    """Whether a scored point meets chapter 2's quality bar (see the module doc)."""
-    return (scores["confident_rate"] >= BAR["confident_rate"] and scores["class_min_frac"] >= BAR["class_min_frac"]
-            and scores["class_max_frac"] <= BAR["class_max_frac"])
+BAR = ch02_dcgan_mnist.GOAL  # chapter 2's goal (its quick-mode bar is lower: ch02_dcgan_mnist.QUICK_BAR)
 
 
 def progress(config: DCGANConfig, data: ImageData, real: torch.Tensor, clf_name: str, max_steps: int, every: int,
@@ -60,7 +55,7 @@ def progress(config: DCGANConfig, data: ImageData, real: torch.Tensor, clf_name:
         points.append(point)
         print(f"[progress] {steps:>6} steps: confident {point['confident_rate']:.3f}  FID {point['fid']:.2f}  "
               f"classes {point['class_min_frac']:.3f}-{point['class_max_frac']:.3f}  {train_seconds:.0f} s", flush=True)
-        if bar_step is None and meets_bar(scores):
+        if bar_step is None and ch02_dcgan_mnist.meets(scores, BAR):
             bar_step = steps
     return {"batch_size": config.batch_size, "images_per_second": round(max_steps * config.batch_size / train_seconds),
             "bar_step": bar_step,
