@@ -17,7 +17,7 @@ import time
 import torch
 
 from aigc_course.chapters import ch02_dcgan_mnist
-from aigc_course.data import load_dataset
+from aigc_course.data import ImageData, load_dataset
 from aigc_course.runtime import default_data_dir, hardware
 from aigc_course.train.dcgan import train_config
 
@@ -26,7 +26,7 @@ from common import RESULTS, add_run_arguments, finish  # this folder is on sys.p
 ROWS = ["textbook", ch02_dcgan_mnist.ABLATION.chapter, "conditional-lr-1e-3"]
 
 
-def images_per_second(row: str, data, steps: int, channels_last: bool, seed: int) -> float:
+def images_per_second(row: str, data: ImageData, steps: int, channels_last: bool, seed: int) -> float:
     """Train ``row`` for ``steps`` generator steps in the given layout; return training images/s."""
     config = ch02_dcgan_mnist.ABLATION.config(row)
     t0 = time.perf_counter()

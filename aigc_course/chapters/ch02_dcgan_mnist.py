@@ -51,7 +51,7 @@ ABLATION = Ablation(dataset="mnist", classifier="mnist", steps=4000, samples=10_
 
 # The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
 BUDGETS = {
-    # generator steps of the chapter's model: quick mode stops at 3,000 (the four-stage model costs about twice the
+    # generator steps of the chapter's model: quick mode stops at 3,000 (the four-stage model costs more than twice the
     # textbook's multiply-adds per step), a thousand short of the ablation's 4,000, to keep the notebook in 6 minutes
     "STEPS": Budget(3000, 20_000),
     "LIVE_STEPS": Budget(1000, ABLATION.steps),  # steps of each ablation row re-trained live
