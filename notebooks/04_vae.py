@@ -42,7 +42,7 @@ LATENT_DIM = 32  # latent size of the main model
 VAE_STEPS = None  # training steps of the main model; None: the chapter budget (quick) or 60000 (full)
 IW_K = 100  # importance samples per image for the likelihood bound
 IW_IMAGES = None  # test images in the importance-weighted estimate; None: 500 (quick) or 10000 (full)
-VAE2D_STEPS = None  # training steps of the 2-D latent model; None: 700 (quick) or 10000 (full)
+VAE2D_STEPS = None  # training steps of the 2-D latent model; None: 500 (quick) or 10000 (full)
 BETAS = (0.25, 1.0, 4.0, 16.0)  # the β-VAE sweep
 BETA_STEPS = None  # training steps per β; None: 160 (quick) or 10000 (full)
 
