@@ -23,6 +23,7 @@ def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
     assert not torch.equal(w0["G.net.0.weight"], G0.net[0].weight)
     torch.manual_seed(0)  # fit under DDP too: both ranks end equal, and trained
     assert not torch.equal(w0["fit.1.weight"], torch.nn.Linear(784, 10).weight)
+    assert any(k.startswith("p2p.D.") for k in w0)  # pix2pix's G and D are all-reduced too (checked equal above)
     # rank 0 alone logs and writes the checkpoint and the sample grid
     assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "samples.png").exists()
     assert proc.stdout.count("[train] checkpoint:") == 1

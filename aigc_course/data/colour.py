@@ -7,6 +7,8 @@ L = L*/50 − 1 ∈ [−1, 1] and ab = (a*, b*)/110, the pix2pix colourisation c
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from skimage import color
@@ -32,8 +34,6 @@ def lab_to_rgb(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"L must be (N, 1, H, W) and ab (N, 2, H, W) of the same N, H, W; got "
                          f"{tuple(L.shape)} and {tuple(ab.shape)}")
     lab = torch.cat([(L.detach().float().cpu() + 1.0) * 50.0, ab.detach().float().cpu() * AB_SCALE], 1)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Conversion from CIE-LAB ... negative Z values that have been clipped"
         rgb = color.lab2rgb(lab.permute(0, 2, 3, 1).numpy().astype(np.float64))

@@ -19,6 +19,7 @@ still see 28×28 images.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +29,7 @@ from torch.nn.utils.parametrizations import spectral_norm as _sn
 from ..runtime import check_choice
 
 IMAGE_SIZES = (28, 32, 64)
+CONDITIONS = ("projection", "concat")  # how a class-conditional discriminator reads the label
 
 
 def _start_size(image_size: int) -> int:
@@ -93,20 +95,25 @@ class Discriminator(nn.Module):
     ``spectral_norm=True`` wraps every convolution in spectral normalisation (Miyato et al. 2018)
     and, as usual with it, drops batch norm: stabilising D is a model choice, not a training-loop hack.
     ``batch_norm=False`` alone gives the "no batch norm" ablation. With ``n_classes``, ``forward``
-    takes labels y (N,) and adds the projection ⟨embed(y), Σ features⟩ to the logit. With ``pad_to``,
-    the input is padded with black (−1) to ``pad_to``×``pad_to`` first.
+    takes labels y (N,) and adds the projection ⟨embed(y), Σ features⟩ to the logit; with
+    ``condition="concat"`` it instead reads the label as ``n_classes`` extra input channels, one-hot maps
+    of the image's size (Mirza & Osindero 2014), so the label enters only at the first layer. With
+    ``pad_to``, the input is padded with black (−1) to ``pad_to``×``pad_to`` first.
     """
 
     def __init__(self, ndf: int = 64, nc: int = 1, image_size: int = 28, spectral_norm: bool = False,
-                 batch_norm: bool = True, n_classes: int = 0, pad_to: int | None = None) -> None:
+                 batch_norm: bool = True, n_classes: int = 0, pad_to: int | None = None,
+                 condition: Literal["projection", "concat"] = "projection") -> None:
         super().__init__()
-        self.n_classes = n_classes
+        self.n_classes, self.condition = n_classes, check_choice("condition", condition, CONDITIONS)
+        concat = n_classes if condition == "concat" else 0
         side, self.pad = _margin(image_size, pad_to)
         start = _start_size(side)
         n_down = int(math.log2(side // start))
         wrap = _sn if spectral_norm else (lambda m: m)
         use_bn = batch_norm and not spectral_norm
-        layers: list[nn.Module] = [wrap(nn.Conv2d(nc, ndf, 4, 2, 1)), nn.LeakyReLU(0.2, True)]  # no BN on input
+        # no BN on the input layer; a "concat" D reads the one-hot label maps beside the image
+        layers: list[nn.Module] = [wrap(nn.Conv2d(nc + concat, ndf, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
         width = ndf
         for _ in range(n_down - 1):
             layers += [wrap(nn.Conv2d(width, width * 2, 4, 2, 1, bias=not use_bn))]
@@ -115,7 +122,7 @@ class Discriminator(nn.Module):
             width *= 2
         layers += [wrap(nn.Conv2d(width, 1, start, 1, 0))]  # start×start map → one logit
         self.net = nn.Sequential(*layers)
-        self.embed = wrap(nn.Embedding(n_classes, width)) if n_classes else None
+        self.embed = wrap(nn.Embedding(n_classes, width)) if n_classes and not concat else None
         self.apply(init_weights)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -124,6 +131,9 @@ class Discriminator(nn.Module):
             x = F.pad(x, (self.pad,) * 4, value=-1.0)
         if not self.n_classes:
             return self.net(x).flatten()
+        if self.condition == "concat":  # (N, nc, side, side) => (N, nc + n_classes, side, side)
+            maps = F.one_hot(y, self.n_classes).to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[2:])
+            return self.net(torch.cat([x, maps], 1)).flatten()
         features = self.net[:-1](x)  # (N, width, start, start), before the last conv
         projection = (self.embed(y) * features.sum((2, 3))).sum(1)  # does this image look like class y?
         return self.net[-1](features).flatten() + projection

@@ -42,6 +42,7 @@ class DCGANConfig:
     schedule: str = "constant"
     n_classes: int = 0  # > 0: class-conditional G and D (the generator is told which digit to draw)
     pad_to: int | None = None  # networks work at this side (32: MNIST's 28×28 padded, four stages 4→8→16→32)
+    d_condition: str = "projection"  # how a conditional D reads the label: "projection" or "concat" (input channels)
 
     def replace(self, **changes) -> DCGANConfig:
         return dataclasses.replace(self, **changes)
@@ -51,7 +52,8 @@ class DCGANConfig:
         return (Generator(nz=self.nz, ngf=self.ngf, nc=nc, image_size=image_size, n_classes=self.n_classes,
                           pad_to=self.pad_to),
                 Discriminator(ndf=self.ndf, nc=nc, image_size=image_size, spectral_norm=self.spectral_norm,
-                              batch_norm=self.batch_norm, n_classes=self.n_classes, pad_to=self.pad_to))
+                              batch_norm=self.batch_norm, n_classes=self.n_classes, pad_to=self.pad_to,
+                              condition=self.d_condition))
 
     def fit_kwargs(self) -> dict:
         """The ``fit_gan`` keyword arguments this configuration sets."""

@@ -16,7 +16,8 @@ and the identity loss λ_id · λ_cyc (|G(b) − b|₁ + |F(a) − a|₁), which
 ``cycle_weight=0`` is the chapter's ablation. The paper also keeps a pool of 50 past fakes for D and uses a
 least-squares GAN loss; here D sees the current fakes, with the non-saturating loss of :mod:`.losses`.
 
-Resume, schedules, EMA, checkpoints, bf16/channels_last/compile and DDP come from :mod:`.engine`.
+Resume, schedules, EMA, checkpoints, bf16/channels_last/compile and DDP come from :mod:`.engine` (CycleGAN:
+one process, no ``torch.compile``).
 """
 from __future__ import annotations
 
@@ -83,7 +84,10 @@ class Pix2PixTask(Task):
 
     def compile(self, ctx: Context) -> None:
         self.step_g = ctx.wrap(self.G)
-        self.step_d = ctx.wrap(self.D) if self.D is not None else None
+        if self.D is not None:
+            self.step_d = ctx.wrap(self.D)
+            # The G step runs D without DDP: D is frozen there, so there is nothing to all-reduce.
+            self.frozen_d = ctx.wrap(self.D, distributed=False)
 
     def step(self, step: int, batches: Iterator, ctx: Context) -> dict[str, torch.Tensor]:
         x, y = next(batches)
@@ -107,13 +111,14 @@ class Pix2PixTask(Task):
         if self.D is not None:
             self.D.requires_grad_(False)
             with ctx.autocast():
-                fake_logits = self.step_d(torch.cat([x, fake], 1)).float()
-            self.D.requires_grad_(True)
+                fake_logits = self.frozen_d(torch.cat([x, fake], 1)).float()
         loss_g = pix2pix_generator_loss(fake_logits, fake.float(), y, self.l1_weight, self.adv_weight)
         l1 = (fake.detach().float() - y).abs().mean()
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
+        if self.D is not None:
+            self.D.requires_grad_(True)
         return {"loss_g": loss_g, "l1": l1, **out}
 
 
@@ -165,6 +170,9 @@ class CycleGANTask(Task):
         self.cycle_weight, self.identity_weight, self.lr, self.desc = cycle_weight, identity_weight, lr, desc
 
     def setup(self, ctx: Context) -> None:
+        if ctx.world_size > 1:  # each generator runs several times per step, which DDP's bucketing does not allow
+            raise ValueError(f"fit_cyclegan runs in one process; this is rank {ctx.rank} of {ctx.world_size} "
+                             f"(run it without torchrun)")
         for name in ("G", "F", "D_a", "D_b"):
             setattr(self, name, getattr(self, name).to(ctx.device, memory_format=ctx.memory_format))
         self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], lr=self.lr, betas=(0.5, 0.999))
