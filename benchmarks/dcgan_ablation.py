@@ -1,10 +1,11 @@
-"""Chapter 2/3 ablation: every row of a chapter's ``ABLATION`` (``aigc_course.chapters``), trained at the
-chapter's budget, then scored.
+"""Chapter 2/3/5 ablation: every row of a chapter's ``ABLATION`` (``aigc_course.chapters``; chapter 5's is
+``CONDITIONING``, ``--dataset fashion-mnist``), trained at the chapter's budget, then scored.
 
     python benchmarks/dcgan_ablation.py --dataset mnist --save            # all rows, chapter budget
     python benchmarks/dcgan_ablation.py --rows textbook ema --threads 1   # some rows, one core each
     python benchmarks/dcgan_ablation.py --rows textbook ema --seeds 3     # each row on seeds 0, 1, 2
     python benchmarks/dcgan_ablation.py --rows wide --seeds 3 --reuse --save  # seeds 1, 2 added to seed 0's
+    python benchmarks/dcgan_ablation.py --dataset fashion-mnist --seeds 3 --save   # chapter 5: concat vs projection
     python benchmarks/dcgan_ablation.py --quick                           # a smoke run (CI)
 
 Each row trains from the same seed for the same number of generator steps (budgets are step counts, so a busy

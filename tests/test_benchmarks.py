@@ -84,8 +84,8 @@ def test_reuse_takes_only_seeds_measured_alike(tmp_path):
 
 
 def test_committed_ablation_tables_cover_every_row():
-    from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
-    for table in (ch02_dcgan_mnist.ABLATION, ch03_dcgan_cifar10.ABLATION):
+    from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10, ch05_image_to_image
+    for table in (ch02_dcgan_mnist.ABLATION, ch03_dcgan_cifar10.ABLATION, ch05_image_to_image.CONDITIONING):
         saved = json.loads((tables.path(f"dcgan_ablation_{table.dataset}")).read_text())
         assert set(saved["rows"]) == set(table.rows), table.dataset
         assert all(r["steps"] == table.steps for r in saved["rows"].values()), table.dataset
@@ -178,3 +178,12 @@ def test_committed_ring_table_backs_chapter_1s_claims():
     for row in saved["rows"].values():
         pairs = zip(*(row[k]["values"] for k in ("ema_hq", "raw_hq", "ema_modes", "raw_modes")))
         assert all(ema_hq > raw_hq and ema_m >= raw_m for ema_hq, raw_hq, ema_m, raw_m in pairs)
+
+
+def test_pix2pix_colour_quick_scores_every_row_against_the_grey_baseline():
+    result = _run("pix2pix_colour.py")
+    assert set(result["rows"]) == {"L1", "L1+GAN λ=100", "GAN"} and result["test_crops"] == 300
+    assert result["grey"]["colourfulness"] < result["real_colourfulness"]
+    for row in result["rows"].values():
+        assert row["n_seeds"] == 1 and {"psnr", "ssim", "colourfulness"} <= set(row)
+        assert row["spread"]["psnr"] == [row["psnr"], row["psnr"]] and row["psnr"] > 5

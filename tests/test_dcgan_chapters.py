@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
+from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10, ch05_image_to_image
 from aigc_course.data import load_dataset, to_unit_range
 from aigc_course.latent import interpolate, slerp, truncated_noise
 from aigc_course.metrics import load_classifier, score_samples
@@ -13,7 +13,8 @@ from aigc_course.train.dcgan import TEXTBOOK, load_generator, save_generator, tr
 
 from conftest import real_data_dir_or_skip
 
-ABLATIONS = {"mnist": ch02_dcgan_mnist.ABLATION, "cifar10": ch03_dcgan_cifar10.ABLATION}
+ABLATIONS = {"mnist": ch02_dcgan_mnist.ABLATION, "cifar10": ch03_dcgan_cifar10.ABLATION,
+             "fashion-mnist": ch05_image_to_image.CONDITIONING}
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,8 @@ def mnist():
     return load_dataset("mnist", "test", verbose=False)  # the bundled real digits
 
 
-@pytest.mark.parametrize("dataset, image_size, nc", [("mnist", 28, 1), ("mnist", 32, 3), ("cifar10", 32, 3)])
+@pytest.mark.parametrize("dataset, image_size, nc", [("mnist", 28, 1), ("mnist", 32, 3), ("cifar10", 32, 3),
+                                                     ("fashion-mnist", 28, 1)])
 def test_every_row_builds_networks_of_the_right_shapes(dataset, image_size, nc):
     assert ABLATIONS[dataset].chapter in ABLATIONS[dataset].rows
     for name, (_, config) in ABLATIONS[dataset].rows.items():
