@@ -30,8 +30,9 @@ KEYS = ("psnr", "ssim", "colourfulness")
 
 
 def rows_for(lambdas: list[float]) -> dict[str, tuple[float, float]]:
-    """Row name → (l1_weight, adv_weight)."""
-    return {"L1": (100.0, 0.0), **{f"L1+GAN λ={lam:g}": (lam, 1.0) for lam in lambdas}, "GAN": (0.0, 1.0)}
+    """Row name → (l1_weight, adv_weight), from the most weight on L1 to the least."""
+    return {"L1": (100.0, 0.0), **{f"L1+GAN λ={lam:g}": (lam, 1.0) for lam in sorted(lambdas, reverse=True)},
+            "GAN": (0.0, 1.0)}
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -61,7 +61,7 @@ COLOUR = {"quick": ColourConfig(size=64, base=16, depth=4, d_layers=2, batch_siz
 # The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
 BUDGETS = {
     "COLOUR_STEPS": Budget(600, 20_000),  # steps of each colouriser (L1, GAN, L1+GAN)
-    "PHOTO_PATCHES": Budget(3000, 40_000),  # training crops cut from the training photos
+    "PHOTO_PATCHES": Budget(3000, 12_000),  # training crops from the training photos (full: 128², about 3 GB as floats)
     "EDGE_STEPS": Budget(600, 5_000),  # steps of each edges → shoes model (U-Net and no-skip ablation)
     "CYCLE_STEPS": Budget(400, 10_000),  # steps of each CycleGAN (with and without the cycle loss)
 }
