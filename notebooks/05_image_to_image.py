@@ -284,15 +284,12 @@ plt.show()
 print(inspect.getsource(Pix2PixTask.step))
 
 # %%
-loader = TensorLoader(fields={"L": train["L"], "ab": train["ab"]}, batch_size=COLOUR.batch_size, seed=SEED,
-                      drop_last=True, device=cfg.device)
+print(inspect.getsource(chapter.train_colouriser))
 WEIGHTS = {"L1": (L1_WEIGHT, 0.0), "GAN": (0.0, 1.0), "L1+GAN": (L1_WEIGHT, 1.0)}
 colourisers, colour_runs = {}, {}
 for name, (l1_weight, adv_weight) in WEIGHTS.items():
-    torch.manual_seed(SEED)
-    G_c, D_c = COLOUR.build()
-    colour_runs[name] = fit_pix2pix(G_c, D_c, loader, COLOUR_STEPS, l1_weight=l1_weight, adv_weight=adv_weight,
-                                    desc=f"colouriser {name}")
+    colour_runs[name] = chapter.train_colouriser(train, COLOUR, COLOUR_STEPS, l1_weight, adv_weight, seed=SEED,
+                                                 device=cfg.device, desc=f"colouriser {name}")
     colourisers[name] = colour_runs[name].G
     train_seconds += colour_runs[name].train_seconds
     print(f"{name}: {COLOUR_STEPS} steps in {colour_runs[name].train_seconds:.0f} s")
@@ -397,11 +394,10 @@ results["cifar_accuracy"] = recognition
 # ### 4c. Longer, over seeds, and across λ (benchmark)
 #
 # One short run per model cannot rank anything. `benchmarks/pix2pix_colour.py` trains the same colourisers
-# (the same recipe, `chapter.train_colouriser`) longer, for three seeds each, with λ ∈ {10, 100, 1000}; its
+# (the same recipe, `chapter.train_colouriser`, printed above) longer, for three seeds each, with λ ∈ {10, 100, 1000}; its
 # committed table is shown here with the spread over seeds.
 
 # %%
-print(inspect.getsource(chapter.train_colouriser))
 bench = tables.load("pix2pix_colour")
 # L1 alone, then L1 + GAN from large λ to small, then GAN alone: from the most to the least weight on L1
 order = sorted(bench["rows"], key=lambda n: (bench["rows"][n]["adv_weight"] > 0, -bench["rows"][n]["l1_weight"]))
