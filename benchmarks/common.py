@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from pathlib import Path
 
 from aigc_course import runtime, tables
@@ -41,6 +42,20 @@ def finish(result: dict, path: Path, save: bool) -> dict:
         print(f"[bench] saved {path}")
     print(json.dumps(result))
     return result
+
+
+def mean_of_runs(runs: list[dict]) -> dict:
+    """The runs' numbers averaged key by key (class fractions element-wise); values the runs share (the sample
+    count, the floor) and non-numbers as they are."""
+    mean: dict = {}
+    for key, value in runs[0].items():
+        if isinstance(value, list):
+            mean[key] = [round(statistics.fmean(col), 4) for col in zip(*(r[key] for r in runs))]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and any(r[key] != value for r in runs):
+            mean[key] = statistics.fmean(r[key] for r in runs)
+        else:
+            mean[key] = value
+    return mean
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:

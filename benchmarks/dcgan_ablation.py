@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from datetime import date
@@ -47,22 +46,9 @@ from common import (  # this folder is on sys.path when a script in it runs
     ABLATIONS,
     RESULTS,
     add_run_arguments,
+    mean_of_runs,
     save_rows,
 )
-
-
-def mean_of_runs(runs: list[dict]) -> dict:
-    """The runs' numbers averaged key by key (class fractions element-wise); values the runs share (the sample
-    count, the floor) and non-numbers as they are."""
-    mean: dict = {}
-    for key, value in runs[0].items():
-        if isinstance(value, list):
-            mean[key] = [round(statistics.fmean(col), 4) for col in zip(*(r[key] for r in runs))]
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and any(r[key] != value for r in runs):
-            mean[key] = statistics.fmean(r[key] for r in runs)
-        else:
-            mean[key] = value
-    return mean
 
 
 def ema_twins(rows: list[str], configs: dict[str, tuple[str, DCGANConfig]]) -> dict[str, str]:

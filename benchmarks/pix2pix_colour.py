@@ -24,7 +24,12 @@ from aigc_course.data.photos import load_photos
 from aigc_course.metrics.colour import colourfulness
 from aigc_course.runtime import default_data_dir, hardware
 
-from common import RESULTS, add_run_arguments, finish  # this folder is on sys.path when a script in it runs
+from common import (  # this folder is on sys.path when a script in it runs
+    RESULTS,
+    add_run_arguments,
+    finish,
+    mean_of_runs,
+)
 
 KEYS = ("psnr", "ssim", "colourfulness")
 
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
             seconds.append(run.train_seconds)
             print(f"[bench] {name} seed {seed}: {per_seed[str(seed)]}", flush=True)
         rows[name] = {"l1_weight": l1_weight, "adv_weight": adv_weight, "n_seeds": len(per_seed), "seeds": per_seed,
-                      **{k: sum(s[k] for s in per_seed.values()) / len(per_seed) for k in KEYS},
+                      **mean_of_runs(list(per_seed.values())),
                       "spread": {k: [min(s[k] for s in per_seed.values()), max(s[k] for s in per_seed.values())]
                                  for k in KEYS},
                       "train_seconds": round(sum(seconds) / len(seconds), 1)}

@@ -72,7 +72,7 @@ from aigc_course.data import load_dataset
 from aigc_course.data.colour import rgb_to_lab
 from aigc_course.data.loader import TensorLoader
 from aigc_course.data.photos import load_photos
-from aigc_course.metrics import load_classifier, predict_probs
+from aigc_course.metrics import accuracy, load_classifier
 from aigc_course.metrics.colour import colourfulness
 from aigc_course.models.dcgan import Discriminator, Generator
 from aigc_course.models.pix2pix import PatchGAN, UNet, receptive_field, receptive_field_of_layers
@@ -457,8 +457,7 @@ edge_loader = TensorLoader(fields={"edges": edges_train["edges"], "item": edges_
 
 def judge_items(items: torch.Tensor) -> float:
     """Accuracy of the Fashion-MNIST classifier on 32×32 items (the centre 28×28 it was trained on)."""
-    probs = predict_probs(fashion_clf, items[:, :, 2:30, 2:30].to(cfg.device)).cpu()
-    return float((probs.argmax(1) == edges_test["label"]).float().mean())
+    return accuracy(fashion_clf, items[:, :, 2:30, 2:30].to(cfg.device), edges_test["label"])
 
 
 edge_models = {}

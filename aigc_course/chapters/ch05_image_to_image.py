@@ -22,11 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data.colour import lab_to_rgb, rgb_to_lab
-from ..data.datasets import ImageData
+from ..data.datasets import ImageData, to_unit_range
 from ..data.loader import TensorLoader
 from ..data.photos import PhotoSet
 from ..exercises import Exercise, ExerciseSet
-from ..metrics.classifier import predict_probs
+from ..metrics.classifier import accuracy
 from ..metrics.colour import colourfulness, psnr, ssim
 from ..models.pix2pix import PatchGAN, UNet, receptive_field_of_layers
 from ..runtime import Budget, check_choice, check_int
@@ -152,8 +152,13 @@ def cifar_accuracy(classifier: nn.Module, rgb: torch.Tensor, labels: torch.Tenso
     """Accuracy of the CIFAR-10 classifier on RGB images in [0, 1] at any side (resized to 32×32 first)."""
     x = rgb if rgb.shape[-1] == 32 else F.interpolate(rgb, size=(32, 32), mode="bicubic", align_corners=False,
                                                       antialias=True)
-    probs = predict_probs(classifier, (2 * x - 1).to(next(classifier.parameters()).device))
-    return float((probs.argmax(1).cpu() == labels).float().mean())
+    return accuracy(classifier, (2 * x - 1).to(next(classifier.parameters()).device), labels)
+
+
+def _padded(images: torch.Tensor, pad_to: int) -> torch.Tensor:
+    """uint8 images (N, C, H, W) as floats in [−1, 1], padded with the black background (−1) to ``pad_to``."""
+    pad = (pad_to - images.shape[-1]) // 2
+    return F.pad(to_unit_range(images), (pad,) * 4, value=-1.0)
 
 
 def canny_edges(images: torch.Tensor, low: int = 50, high: int = 150) -> torch.Tensor:
@@ -170,9 +175,7 @@ def edge_pairs(data: ImageData, classes: tuple[int, ...] = FOOTWEAR, pad_to: int
     the background (−1) to ``pad_to``, and ``"label"`` (N,). Canny runs on the 28×28 originals."""
     keep = torch.isin(data.labels, torch.tensor(classes))
     images = data.images[keep]
-    pad = (pad_to - images.shape[-1]) // 2
-    to_float = lambda u: F.pad(u.float() / 127.5 - 1.0, (pad,) * 4, value=-1.0)
-    return {"edges": to_float(canny_edges(images)), "item": to_float(images), "label": data.labels[keep]}
+    return {"edges": _padded(canny_edges(images), pad_to), "item": _padded(images, pad_to), "label": data.labels[keep]}
 
 
 def thicken(x: torch.Tensor, size: int = 3) -> torch.Tensor:
@@ -183,8 +186,7 @@ def thicken(x: torch.Tensor, size: int = 3) -> torch.Tensor:
 def unpaired_digits(data: ImageData, pad_to: int = 32) -> dict[str, torch.Tensor]:
     """Two unpaired domains from disjoint halves of ``data``: ``"a"`` thin digits (even positions),
     ``"b"`` bold digits made from *other* digits (odd positions), both float in [−1, 1] padded to ``pad_to``."""
-    pad = (pad_to - data.images.shape[-1]) // 2
-    x = F.pad(data.images.float() / 127.5 - 1.0, (pad,) * 4, value=-1.0)
+    x = _padded(data.images, pad_to)
     n = len(x) // 2
     return {"a": x[0:2 * n:2], "b": thicken(x[1:2 * n:2])}
 

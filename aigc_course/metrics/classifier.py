@@ -85,3 +85,9 @@ def predict_probs(classifier: nn.Module, images: torch.Tensor, batch_size: int =
     Batching keeps the memory of a 10,000-image evaluation small; the result does not depend on it.
     """
     return torch.cat([classifier(images[i:i + batch_size]).softmax(1) for i in range(0, len(images), batch_size)])
+
+
+def accuracy(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of ``images`` (in [-1, 1], on the classifier's device) that ``classifier`` puts in ``labels``'
+    class: a model's requested-class or recognition accuracy."""
+    return float((predict_probs(classifier, images).argmax(1).cpu() == labels.cpu()).float().mean())
