@@ -301,3 +301,25 @@ def test_a_concat_discriminator_reads_the_label_as_one_hot_input_channels():
         Discriminator(n_classes=10, condition="film")
     assert set(ch5.CONDITIONING.rows) == {"projection", "concat"}
     assert {c.d_condition for _, c in ch5.CONDITIONING.rows.values()} == {"projection", "concat"}
+
+
+def test_the_quick_bar_fails_when_any_point_of_the_contract_is_missed():
+    good = {"edges2shoes_class_acc": 0.83, "colourfulness_real": 49.0, "colourfulness_l1": 9.0,
+            "colourfulness_gan": 14.0, "colour_psnr_grey": 18.2, "colour_psnr_l1": 18.4, "colour_psnr_gan": 18.3,
+            "cycle_error": 0.06, "cycle_error_no_cycle": 0.14}
+    assert ch5.meets(good, ch5.QUICK_BAR)
+    for key, bad in {"edges2shoes_class_acc": 0.79, "colourfulness_gan": 4.0, "colour_psnr_l1": 18.1,
+                     "colour_psnr_gan": 18.2, "cycle_error": 0.15}.items():
+        assert not ch5.meets({**good, key: bad}, ch5.QUICK_BAR), key
+
+
+def test_the_committed_front_backs_the_chapters_lambda():
+    """The chapter's λ is the committed benchmark's: above the grey baseline's PSNR and more colourful than L1
+    on every seed; pix2pix's λ = 100 is not above the grey baseline on every seed (why the chapter moved)."""
+    from aigc_course import tables
+    bench = tables.load("pix2pix_colour")
+    rows = {row["l1_weight"]: row for row in bench["rows"].values() if row["adv_weight"] > 0}
+    chosen, l1 = rows[ch5.COLOUR_L1_WEIGHT], bench["rows"]["L1"]
+    assert min(chosen["spread"]["psnr"]) > bench["grey"]["psnr"]
+    assert min(chosen["spread"]["colourfulness"]) > max(l1["spread"]["colourfulness"])
+    assert min(rows[100.0]["spread"]["psnr"]) <= bench["grey"]["psnr"]

@@ -33,9 +33,9 @@ from ..runtime import Budget, check_choice, check_int
 from ..train.dcgan import TEXTBOOK, Ablation
 from ..train.pix2pix import Pix2PixRun, cycle_consistency, fit_pix2pix, pix2pix_generator_loss
 
-__all__ = ["BUDGETS", "COLOUR", "CONDITIONING", "FOOTWEAR", "QUICK_BAR", "ColourConfig", "canny_edges",
-           "cifar_accuracy", "colour_pairs", "colourise", "edge_pairs", "evaluate_colour", "exercises", "grey_baseline",
-           "meets", "thicken", "train_colouriser", "unpaired_digits"]
+__all__ = ["BUDGETS", "COLOUR", "COLOUR_L1_WEIGHT", "CONDITIONING", "FOOTWEAR", "QUICK_BAR", "ColourConfig",
+           "canny_edges", "cifar_accuracy", "colour_pairs", "colourise", "edge_pairs", "evaluate_colour", "exercises",
+           "grey_baseline", "meets", "thicken", "train_colouriser", "unpaired_digits"]
 
 FOOTWEAR = (5, 7, 9)  # Fashion-MNIST classes sandal, sneaker, ankle boot
 
@@ -79,19 +79,25 @@ CONDITIONING = Ablation(dataset="fashion-mnist", classifier="fashion-mnist", ste
 }, chapter="projection")
 
 
-# What every quick-mode run must show (tests/test_notebooks.py checks the recorded results): the issue's contract,
-# less the one part the quick budget does not reach (L1+GAN's PSNR above the grey baseline's; see the notebook).
+# λ of the chapter's L1 + GAN colouriser. pix2pix's λ = 100 was tuned on 256×256 photos; on this chapter's
+# 64×64 crops the committed front (benchmarks/pix2pix_colour.py, 2,000 steps, 3 seeds) puts λ = 100 at the grey
+# baseline's PSNR (18.13 [18.10, 18.20] against 18.16 dB), and λ = 1000 is the L1 + GAN row above it on every
+# seed (18.82 [18.78, 18.84]) with more colour than L1 on every seed (26.2 [21.7, 31.3] against 16.2
+# [13.0, 20.8]). The notebook trains pix2pix's λ too and shows both.
+COLOUR_L1_WEIGHT = 1000.0
+
+# What every quick-mode run must show (tests/test_notebooks.py checks the recorded results): the issue's contract.
 QUICK_BAR = {"edges2shoes_class_acc": 0.80}
 
 
 def meets(results: dict, bar: dict) -> bool:
     """Whether a run's recorded ``results`` show the chapter's points: edges → shoes judged right at least
     ``bar["edges2shoes_class_acc"]`` of the time; L1+GAN's colourfulness closer to the real photos' than L1's;
-    L1's PSNR above the grey baseline's; the cycle loss lowering the cycle error."""
+    both colourisers' PSNR above the grey baseline's; the cycle loss lowering the cycle error."""
     real = results["colourfulness_real"]
     return (results["edges2shoes_class_acc"] >= bar["edges2shoes_class_acc"]
             and abs(results["colourfulness_gan"] - real) < abs(results["colourfulness_l1"] - real)
-            and results["colour_psnr_l1"] > results["colour_psnr_grey"]
+            and min(results["colour_psnr_l1"], results["colour_psnr_gan"]) > results["colour_psnr_grey"]
             and results["cycle_error"] < results["cycle_error_no_cycle"])
 
 
