@@ -27,3 +27,18 @@ def real_data_dir_or_skip(what: str) -> str:
         pytest.fail(message + " (CI must run on the real data)")
     pytest.skip(message)
 
+
+
+def crop_is_in(photos, crop) -> bool:
+    """Whether the uint8 ``crop`` (3, h, w), or its mirror image, is an exact window of one of ``photos``
+    (a PhotoSet): OpenCV's template matching, exact up to float32 rounding."""
+    import cv2
+    import numpy as np
+
+    for p in photos.photos:
+        img = p.permute(1, 2, 0).numpy().astype(np.float32)
+        for c in (crop, crop.flip(-1)):
+            t = c.permute(1, 2, 0).numpy().astype(np.float32)
+            if cv2.matchTemplate(img, t, cv2.TM_SQDIFF_NORMED).min() < 1e-6:
+                return True
+    return False

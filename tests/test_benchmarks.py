@@ -187,3 +187,22 @@ def test_pix2pix_colour_quick_scores_every_row_against_the_grey_baseline():
     for row in result["rows"].values():
         assert row["n_seeds"] == 1 and {"psnr", "ssim", "colourfulness"} <= set(row)
         assert row["spread"]["psnr"] == [row["psnr"], row["psnr"]] and row["psnr"] > 5
+
+
+def test_sr_time_to_quality_quick_scores_each_model_against_bicubic():
+    result = _run("sr_time_to_quality.py")
+    assert set(result["rows"]) == {"srresnet 3", "espcn 3"} and result["test_crops"] == 16
+    assert 20 < result["bicubic"]["psnr"] < 45 and 0 < result["bicubic"]["sharpness"] < 1  # bicubic blurs
+    for row in result["rows"].values():
+        seed = row["seeds"]["0"]
+        assert row["n_seeds"] == 1 and seed["gain"] == pytest.approx(seed["psnr"] - result["bicubic"]["psnr"])
+        assert row["spread"]["gain"] == [row["gain"], row["gain"]]
+
+
+def test_the_committed_sr_curve_backs_the_chapters_quick_budget():
+    """The time-to-quality table the quick budget is chosen from: SRResNet's gain over bicubic grows with the
+    budget (the mean at each longer budget is higher), and the longest committed budget is ahead on every seed."""
+    bench = tables.load("sr_time_to_quality")
+    rows = sorted((r for r in bench["rows"].values() if r["model"] == "srresnet"), key=lambda r: r["steps"])
+    assert len(rows) >= 3 and all(a["gain"] < b["gain"] for a, b in zip(rows, rows[1:]))
+    assert min(rows[-1]["spread"]["gain"]) > max(rows[0]["spread"]["gain"])

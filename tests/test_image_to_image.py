@@ -18,7 +18,7 @@ from aigc_course.metrics.colour import colourfulness, psnr, ssim
 from aigc_course.models.pix2pix import PatchGAN, UNet, receptive_field
 from aigc_course.train.pix2pix import fit_cyclegan, fit_pix2pix
 
-from conftest import real_data_dir_or_skip
+from conftest import crop_is_in, real_data_dir_or_skip
 
 
 @pytest.mark.parametrize("depth,side", [(3, 32), (4, 64), (4, 48), (5, 64)])
@@ -213,18 +213,8 @@ def test_colour_training_crops_come_from_training_photos_only():
         load_photos("test", data_dir, max_side=256, verbose=False)
     assert not set(train.names) & set(test.names)
     crops = ch5.colour_pairs(train, 4, size=32, seed=5)["rgb"]
-
-    def found_in(photos, crop):
-        for p in photos.photos:
-            img = p.permute(1, 2, 0).numpy().astype(np.float32)
-            for c in (crop, crop.flip(-1)):
-                t = c.permute(1, 2, 0).numpy().astype(np.float32)
-                if cv2.matchTemplate(img, t, cv2.TM_SQDIFF_NORMED).min() < 1e-6:  # exact up to float32 rounding
-                    return True
-        return False
-
     for crop in crops:
-        assert found_in(train, crop) and not found_in(test, crop)
+        assert crop_is_in(train, crop) and not crop_is_in(test, crop)
 
 
 def test_a_short_seeded_run_lowers_the_colour_error_on_held_out_photos():

@@ -3,6 +3,8 @@
 - :mod:`.datasets`: labelled image sets (MNIST, Fashion-MNIST, CIFAR-10) as :class:`ImageData`;
 - :mod:`.photos`: real photographs split by file name, and random patches cut from them;
 - :mod:`.video`: real clips split in time, and frame windows (triplets and longer) cut from them;
+- :mod:`.degrade`: the documented degradations restoration models invert (bicubic ×s with antialiasing, a
+  camera-like blur/noise/JPEG chain, Gaussian noise at σ/255);
 - :mod:`.loader`: :class:`TensorLoader`, seeded and resumable batches of named fields on the device.
 """
 from .datasets import (

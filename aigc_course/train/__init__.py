@@ -9,8 +9,9 @@ from .gan import GANRun, GANTask, fit_gan, sample, sample_labels
 from .history import History
 from .loop import DivergenceError
 from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty
-from .supervised import FitRun, LossTask, classification_loss, fit
+from .supervised import FitRun, LossTask, classification_loss, fit, l1_loss, mse_loss
 
 __all__ = ["CHECKPOINT_NAME", "EMA", "CheckpointError", "Context", "DivergenceError", "FitRun", "GANRun", "GANTask",
            "History", "LossTask", "OBJECTIVES", "Task", "Trained", "classification_loss", "d_loss", "fit", "fit_gan",
-           "g_loss", "gradient_penalty", "load_checkpoint", "sample", "sample_labels", "save_checkpoint", "train"]
+           "g_loss", "gradient_penalty", "l1_loss", "load_checkpoint", "mse_loss", "sample", "sample_labels",
+           "save_checkpoint", "train"]

@@ -9,6 +9,11 @@
 ``adv_weight=0`` is plain L1 regression: D is neither built into the optimiser nor run (a test checks the
 step equals an Adam step on the L1 loss alone); ``l1_weight=0`` is "GAN only".
 
+**SRGAN** (Ledig et al. 2017) is the same game with two changes, both options here: D judges the output alone
+(``d_sees_input=False``: a super-resolved image and its low-resolution input differ in size), and G's loss
+gains a *feature* (perceptual) term ``feature_weight`` · :func:`~aigc_course.models.features.feature_loss`
+computed by a frozen ``feature_net``. SRGAN also uses Adam's β₁ = 0.9 (``betas``).
+
 **CycleGAN**, one step on a batch of images a from domain A and b from domain B that are *not* pairs:
 G: A → B and F: B → A are trained with an adversarial loss in each domain, the cycle-consistency loss
 λ_cyc (|F(G(a)) − a|₁ + |G(F(b)) − b|₁) that stops them from mapping every input to any plausible output,
@@ -30,6 +35,7 @@ import torch
 from torch import nn
 
 from ..data.loader import TensorLoader
+from ..models.features import feature_loss
 from ..runtime import check_float
 from .engine import Context, Task, train
 from .history import History
@@ -48,30 +54,36 @@ class Pix2PixRun:
     train_seconds: float
 
 
-def _adam(module: nn.Module, lr: float) -> torch.optim.Adam:
-    return torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))  # the paper's settings
+PIX2PIX_BETAS = (0.5, 0.999)  # the paper's Adam settings
 
 
 class Pix2PixTask(Task):
-    """A conditional generator G(x) against a conditional PatchGAN D(x, y), with an L1 term."""
+    """A conditional generator G(x) against a PatchGAN D(x, y) (or D(y)), with an L1 and an optional feature term."""
 
     format = "aigc-pix2pix-v1"
 
     def __init__(self, G: nn.Module, D: nn.Module | None, l1_weight: float, adv_weight: float, lr: float,
-                 desc: str) -> None:
+                 desc: str, feature_net: nn.Module | None = None, feature_weight: float = 0.0,
+                 d_sees_input: bool = True, betas: tuple[float, float] = PIX2PIX_BETAS) -> None:
         if adv_weight > 0 and D is None:
             raise ValueError(f"adv_weight={adv_weight} needs a discriminator D; pass D or use adv_weight=0")
-        if l1_weight == 0 and adv_weight == 0:
-            raise ValueError("l1_weight=0 and adv_weight=0 leave nothing to train; make one of them > 0")
+        if feature_weight > 0 and feature_net is None:
+            raise ValueError(f"feature_weight={feature_weight} needs a feature_net; pass one or use feature_weight=0")
+        if l1_weight == 0 and adv_weight == 0 and feature_weight == 0:
+            raise ValueError("l1_weight=0, adv_weight=0 and feature_weight=0 leave nothing to train; make one > 0")
         self.G, self.D = G, D if adv_weight > 0 else None
         self.l1_weight, self.adv_weight, self.lr, self.desc = l1_weight, adv_weight, lr, desc
+        self.feature_net, self.feature_weight = (feature_net if feature_weight > 0 else None), feature_weight
+        self.d_sees_input, self.betas = d_sees_input, betas
 
     def setup(self, ctx: Context) -> None:
         self.G = self.G.to(ctx.device, memory_format=ctx.memory_format)
-        self.opt_g = _adam(self.G, self.lr)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.lr, betas=self.betas)
         if self.D is not None:
             self.D = self.D.to(ctx.device, memory_format=ctx.memory_format)
-            self.opt_d = _adam(self.D, self.lr)
+            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.lr, betas=self.betas)
+        if self.feature_net is not None:
+            self.feature_net = self.feature_net.to(ctx.device)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"G": self.G, **({"D": self.D} if self.D is not None else {})}
@@ -80,7 +92,12 @@ class Pix2PixTask(Task):
         return {"opt_g": self.opt_g, **({"opt_d": self.opt_d} if self.D is not None else {})}
 
     def config(self) -> dict[str, Any]:
-        return {"kind": "pix2pix", "l1_weight": self.l1_weight, "adv_weight": self.adv_weight}
+        return {"kind": "pix2pix", "l1_weight": self.l1_weight, "adv_weight": self.adv_weight,
+                "feature_weight": self.feature_weight, "d_sees_input": self.d_sees_input}
+
+    def judged(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """What D reads: the pair (x, y) on the channel axis, or y alone (``d_sees_input=False``)."""
+        return torch.cat([x, y], 1) if self.d_sees_input else y
 
     def compile(self, ctx: Context) -> None:
         self.step_g = ctx.wrap(self.G)
@@ -98,21 +115,26 @@ class Pix2PixTask(Task):
         if self.D is not None:
             # 1. D step on (x, y) against (x, G(x)) with the fake detached: no gradient reaches G.
             with ctx.autocast():
-                real_logits = self.step_d(torch.cat([x, y], 1))
-                fake_logits = self.step_d(torch.cat([x, fake.detach()], 1))
+                real_logits = self.step_d(self.judged(x, y))
+                fake_logits = self.step_d(self.judged(x, fake.detach()))
                 loss_d = 0.5 * d_loss("nonsaturating", real_logits.float(), fake_logits.float())
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
             out.update(loss_d=loss_d, d_real=torch.sigmoid(real_logits.float()).mean(),
                        d_fake=torch.sigmoid(fake_logits.float()).mean())
-        # 2. G step: L1 to the target plus the adversarial term through a frozen D.
+        # 2. G step: L1 to the target plus the adversarial term through a frozen D (and the feature term).
         fake_logits = None
         if self.D is not None:
             self.D.requires_grad_(False)
             with ctx.autocast():
-                fake_logits = self.frozen_d(torch.cat([x, fake], 1)).float()
+                fake_logits = self.frozen_d(self.judged(x, fake)).float()
         loss_g = pix2pix_generator_loss(fake_logits, fake.float(), y, self.l1_weight, self.adv_weight)
+        if self.feature_net is not None:
+            with ctx.autocast():
+                feature = feature_loss(self.feature_net, fake, y).float()
+            loss_g = loss_g + self.feature_weight * feature
+            out["feature"] = feature.detach()
         l1 = (fake.detach().float() - y).abs().mean()
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -123,7 +145,9 @@ class Pix2PixTask(Task):
 
 
 def fit_pix2pix(G: nn.Module, D: nn.Module | None, loader: TensorLoader, steps: int, *, l1_weight: float = 100.0,
-                adv_weight: float = 1.0, lr: float = 2e-4,
+                adv_weight: float = 1.0, lr: float = 2e-4, feature_net: nn.Module | None = None,
+                feature_weight: float = 0.0, d_sees_input: bool = True,
+                betas: tuple[float, float] = PIX2PIX_BETAS,
                 schedule: Literal["constant", "cosine", "linear"] = "constant", log_every: int = 25,
                 checkpoint_dir: str | Path | None = None, checkpoint_every: int | None = None,
                 resume: bool = False, amp: bool | Literal["auto"] = "auto",
@@ -132,12 +156,15 @@ def fit_pix2pix(G: nn.Module, D: nn.Module | None, loader: TensorLoader, steps: 
     """Train G (and D) for ``steps`` steps on ``loader``'s (condition, target) batches.
 
     The paper's defaults: λ = ``l1_weight`` = 100 against ``adv_weight`` = 1, Adam(2e-4, β₁ = 0.5).
-    ``adv_weight=0`` trains G on L1 alone (``D`` is ignored and may be None).
+    ``adv_weight=0`` trains G on L1 alone (``D`` is ignored and may be None). SRGAN: ``d_sees_input=False``,
+    a ``feature_net`` with ``feature_weight`` > 0, ``betas=(0.9, 0.999)``.
     """
     l1_weight = check_float("l1_weight", l1_weight, inclusive=True)
     adv_weight = check_float("adv_weight", adv_weight, inclusive=True)
+    feature_weight = check_float("feature_weight", feature_weight, inclusive=True)
     lr = check_float("lr", lr)
-    task = Pix2PixTask(G, D, l1_weight, adv_weight, lr, desc)
+    task = Pix2PixTask(G, D, l1_weight, adv_weight, lr, desc, feature_net=feature_net, feature_weight=feature_weight,
+                       d_sees_input=d_sees_input, betas=betas)
     done = train(task, loader, steps, schedule=schedule, log_every=log_every, checkpoint_dir=checkpoint_dir,
                  checkpoint_every=checkpoint_every, resume=resume, amp=amp, channels_last=channels_last,
                  compile=compile, progress=progress)
@@ -175,9 +202,9 @@ class CycleGANTask(Task):
                              f"(run it without torchrun)")
         for name in ("G", "F", "D_a", "D_b"):
             setattr(self, name, getattr(self, name).to(ctx.device, memory_format=ctx.memory_format))
-        self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], lr=self.lr, betas=(0.5, 0.999))
+        self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], lr=self.lr, betas=PIX2PIX_BETAS)
         self.opt_d = torch.optim.Adam([*self.D_a.parameters(), *self.D_b.parameters()], lr=self.lr,
-                                      betas=(0.5, 0.999))
+                                      betas=PIX2PIX_BETAS)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"G": self.G, "F": self.F, "D_a": self.D_a, "D_b": self.D_b}

@@ -1,4 +1,4 @@
-"""``fit``: one generic loop for models trained on a single loss — classifiers, autoencoders, VAEs.
+"""``fit``: one generic loop for models trained on a single loss — classifiers, autoencoders, VAEs, restoration.
 
 The model-specific part is ``loss_fn(model, x, y) -> (loss, {name: value})``; the rest comes from
 the skeleton shared with :func:`~aigc_course.train.gan.fit_gan` (:mod:`.engine`): deferred
@@ -45,6 +45,18 @@ def classification_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor
     """Cross-entropy on the model's logits, with the batch accuracy as a metric."""
     logits = model(x)
     return nn.functional.cross_entropy(logits, y), {"accuracy": (logits.argmax(1) == y).float().mean()}
+
+
+def l1_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Mean absolute error of the model's output against the target: restoration's usual loss (EDSR and most
+    modern super-resolution models train with it; it is less swayed by outliers than the squared error)."""
+    return (model(x).float() - y.float()).abs().mean(), {}
+
+
+def mse_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Mean squared error of the model's output against the target: what PSNR rewards directly (SRCNN, ESPCN
+    and SRResNet trained with it)."""
+    return (model(x).float() - y.float()).pow(2).mean(), {}
 
 
 class LossTask(Task):

@@ -1,0 +1,252 @@
+"""Chapter 6's library: degradations, the papers' PSNR/SSIM protocol, the sub-pixel networks, the L1 training step."""
+import copy
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aigc_course.chapters import ch06_super_resolution as ch6
+from aigc_course.data.degrade import add_gaussian_noise, bicubic_downsample, bicubic_upsample, realistic_degradation
+from aigc_course.data.loader import TensorLoader
+from aigc_course.data.photos import load_photos
+from aigc_course.metrics.colour import psnr, rgb_to_y, ssim
+from aigc_course.models.sr import ESPCN, SRResNet
+from aigc_course.train.supervised import fit, l1_loss, mse_loss
+
+from conftest import crop_is_in, real_data_dir_or_skip
+
+
+def _images(n=4, side=32, seed=0):
+    return torch.rand(n, 3, side, side, generator=torch.Generator().manual_seed(seed))
+
+
+# ---- metrics: known values ---------------------------------------------------------------------------------------
+
+def test_psnr_of_a_known_constant_offset_and_of_identical_images():
+    target = 0.2 + 0.6 * _images()
+    assert torch.allclose(psnr(target + 0.1, target), torch.full((4,), 20.0), atol=1e-3)  # MSE 0.01 → 20 dB
+    assert torch.isinf(psnr(target, target)).all()
+    assert torch.allclose(ssim(target, target), torch.ones(4), atol=1e-5)
+
+
+def test_y_channel_is_matlabs_bt601_and_scales_an_offset_by_219_over_255():
+    rgb = torch.tensor([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]).view(3, 3, 1, 1)
+    y = rgb_to_y(rgb).flatten()
+    assert torch.allclose(y, torch.tensor([16.0, 235.0, 16.0 + 65.481]) / 255, atol=1e-6)
+    target = 0.2 + 0.6 * _images()
+    expected = -20 * math.log10(0.1 * 219 / 255)  # a grey offset of 0.1 moves Y by 0.1 · 219/255
+    assert torch.allclose(psnr(target + 0.1, target, y_channel=True), torch.full((4,), expected), atol=1e-3)
+
+
+def test_the_border_crop_removes_exactly_scale_pixels_per_side():
+    target = _images(side=24)
+    pred = target.clone()
+    pred[..., :4, :] = 0.0  # damage only the top 4 rows
+    assert torch.isfinite(psnr(pred, target)).all()
+    assert torch.isinf(psnr(pred, target, border=4)).all()
+    assert torch.isfinite(psnr(pred, target, border=3)).all()
+
+
+def test_metrics_name_the_bad_value():
+    with pytest.raises(ValueError, match="border=12 leaves nothing"):
+        psnr(_images(side=24), _images(side=24), border=12)
+    with pytest.raises(ValueError, match="same shape"):
+        psnr(_images(side=24), _images(side=16))
+    with pytest.raises(ValueError, match="RGB"):
+        rgb_to_y(torch.rand(2, 1, 8, 8))
+
+
+# ---- degradations -------------------------------------------------------------------------------------------------
+
+def test_bicubic_downsampling_antialiases_as_matlab_imresize_does():
+    """Stripes of period 3 pixels lie above the ×4 image's Nyquist (period 8): antialiasing removes them (flat
+    grey), plain bicubic sampling aliases them into the low-resolution image."""
+    x = torch.arange(48).float()
+    stripes = (0.5 + 0.4 * torch.cos(2 * math.pi * x / 3)).expand(1, 3, 48, 48).contiguous()
+    lr = bicubic_downsample(stripes, 4)
+    assert lr.shape == (1, 3, 12, 12) and (lr[..., 2:-2, 2:-2] - 0.5).abs().max() < 0.01
+    aliased = F.interpolate(stripes, size=(12, 12), mode="bicubic", align_corners=False, antialias=False)
+    assert (aliased - 0.5).abs().max() > 0.2
+    assert torch.allclose(bicubic_downsample(torch.full((2, 3, 16, 16), 0.3), 4), torch.full((2, 3, 4, 4), 0.3))
+
+
+def test_degradations_reject_what_they_cannot_take():
+    with pytest.raises(ValueError, match="not a multiple of scale=4"):
+        bicubic_downsample(_images(side=30), 4)
+    with pytest.raises(ValueError, match="float"):
+        bicubic_downsample(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), 4)
+    with pytest.raises(ValueError, match="RGB"):
+        realistic_degradation(torch.rand(1, 1, 16, 16), 4)
+    with pytest.raises(ValueError, match="jpeg="):
+        realistic_degradation(_images(side=16), 4, jpeg=(90, 120))
+    with pytest.raises(ValueError, match="sigma=-1"):
+        add_gaussian_noise(_images(), -1)
+
+
+def test_the_realistic_degradation_is_deterministic_for_a_seed_and_degrades():
+    hr = _images(n=3, side=32)
+    a, b, c = (realistic_degradation(hr, 4, seed=s) for s in (5, 5, 6))
+    assert a.shape == (3, 3, 8, 8) and torch.equal(a, b) and not torch.equal(a, c)
+    assert 0 <= a.min() and a.max() <= 1
+    assert not torch.allclose(a, bicubic_downsample(hr, 4), atol=1 / 255)  # blur, noise and JPEG did something
+
+
+def test_gaussian_noise_has_the_stated_sigma_on_the_255_scale():
+    x = torch.full((2, 3, 128, 128), 0.5)
+    noisy = add_gaussian_noise(x, 25, seed=1)
+    assert abs(float((noisy - x).std()) * 255 - 25) < 0.3
+    assert torch.equal(noisy, add_gaussian_noise(x, 25, seed=1))
+    assert add_gaussian_noise(x + 0.49, 50, seed=1, clip=True).max() <= 1
+
+
+# ---- networks -----------------------------------------------------------------------------------------------------
+
+def test_pixel_shuffle_is_a_reshape_and_a_permute_and_round_trips():
+    x = torch.randn(2, 3 * 16, 5, 7)
+    n, c, h, w, r = 2, 3, 5, 7, 4
+    by_hand = x.view(n, c, r, r, h, w).permute(0, 1, 4, 2, 5, 3).reshape(n, c, h * r, w * r)
+    assert torch.equal(nn.PixelShuffle(r)(x), by_hand)
+    assert torch.equal(nn.PixelUnshuffle(r)(nn.PixelShuffle(r)(x)), x)
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_networks_upscale_by_their_factor(scale):
+    lr = torch.rand(2, 3, 12, 10)
+    for G in (ESPCN(scale), SRResNet(scale, features=8, blocks=2)):
+        assert G.eval()(lr).shape == (2, 3, 12 * scale, 10 * scale)
+    assert ESPCN(3).eval()(lr).shape == (2, 3, 36, 30)
+    with pytest.raises(ValueError, match="scale=3 is not allowed"):
+        SRResNet(3)
+
+
+def test_an_untrained_srresnet_is_exactly_the_bicubic_baseline():
+    torch.manual_seed(0)
+    lr = torch.rand(3, 3, 8, 8)
+    assert torch.equal(SRResNet(4, features=8, blocks=2).eval()(lr), bicubic_upsample(lr, 4))
+
+
+# ---- training -----------------------------------------------------------------------------------------------------
+
+def test_one_restoration_step_is_a_plain_adam_step_on_the_l1_loss():
+    torch.manual_seed(0)
+    hr = _images(n=8, side=16)
+    lr = bicubic_downsample(hr, 4)
+    G = ESPCN(4, features=(8, 8))
+    plain = copy.deepcopy(G)
+    fit(G, TensorLoader(fields={"lr": lr, "hr": hr}, batch_size=8, shuffle=False), l1_loss, 1, lr=1e-3,
+        progress=False)
+    opt = torch.optim.Adam(plain.parameters(), lr=1e-3, betas=(0.9, 0.999))
+    loss = (plain(lr) - hr).abs().mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    for a, b in zip(G.parameters(), plain.parameters()):
+        assert torch.allclose(a, b, atol=1e-7)
+    assert float(mse_loss(nn.Identity(), hr + 0.1, hr)[0]) == pytest.approx(0.01, rel=1e-4)
+
+
+def test_the_full_mode_network_runs_a_couple_of_steps():
+    cfg = ch6.SR["full"]
+    pairs = {"hr": _images(n=4, side=cfg.hr_size)}
+    pairs["lr"] = bicubic_downsample(pairs["hr"], cfg.scale)
+    run = ch6.train_sr(pairs, dataclasses.replace(cfg, batch_size=2), 2, amp=True, channels_last=True,
+                       progress=False)  # the CUDA path, on the CPU
+    assert run.steps == 2 and np.isfinite(run.history["loss"]).all()
+    gan = ch6.train_srgan(pairs, dataclasses.replace(cfg, batch_size=2), 2, run.model, amp=True, channels_last=True,
+                          progress=False)
+    assert gan.steps == 2 and np.isfinite(gan.history["feature"]).all()
+
+
+def test_a_short_seeded_run_beats_its_initial_output_bicubic_on_held_out_photos():
+    """An untrained SRResNet is bicubic (tested above); 600 quick-mode steps gain PSNR on photos it never saw
+    (benchmarks/sr_time_to_quality.py: +0.45 to +0.47 dB over three seeds)."""
+    data_dir = real_data_dir_or_skip("photos")
+    cfg = ch6.SR["quick"]
+    train = ch6.sr_pairs(load_photos("train", data_dir, max_side=cfg.photo_side, verbose=False), 1500, cfg.hr_size,
+                         cfg.scale, seed=0)
+    test = ch6.sr_pairs(load_photos("test", data_dir, max_side=cfg.photo_side, verbose=False), 100, ch6.TEST_CROP,
+                        cfg.scale, seed=1, flips=False)
+    run = ch6.train_sr(train, cfg, 600, progress=False)
+    trained = ch6.evaluate_sr(ch6.upscale(run.model, test["lr"]), test["hr"], cfg.scale)
+    assert trained["psnr"] > ch6.bicubic_scores(test["lr"], test["hr"], cfg.scale)["psnr"] + 0.2
+
+
+def test_training_crops_come_from_training_photos_only():
+    data_dir = real_data_dir_or_skip("photos")
+    cfg = ch6.SR["quick"]
+    train = load_photos("train", data_dir, max_side=cfg.photo_side, verbose=False)
+    test = load_photos("test", data_dir, max_side=cfg.photo_side, verbose=False)
+    assert not set(train.names) & set(test.names)
+    crops = (ch6.sr_pairs(train, 4, cfg.hr_size, cfg.scale, seed=5)["hr"] * 255).round().byte()
+    for crop in crops:
+        assert crop_is_in(train, crop) and not crop_is_in(test, crop)
+
+
+# ---- the perceptual feature network and SRGAN's step ----------------------------------------------------------------
+
+def test_the_offline_feature_network_is_a_real_imagenet_classifier():
+    from skimage import data as skdata
+
+    from aigc_course.models.features import efficientnet_lite0
+    coffee = torch.from_numpy(skdata.coffee()).permute(2, 0, 1)[None].float() / 255
+    x = F.interpolate(coffee, size=(224, 224), mode="bilinear", antialias=True, align_corners=False)
+    with torch.no_grad():
+        probs = efficientnet_lite0().eval()(2 * x - 1).softmax(1)
+    assert int(probs.argmax()) == 967 and float(probs.max()) > 0.5  # ImageNet class 967: espresso
+
+
+def test_feature_net_is_frozen_multi_scale_and_its_loss_reads_only_the_prediction():
+    from aigc_course.models.features import FeatureNet, feature_loss
+    net = FeatureNet()
+    assert not any(p.requires_grad for p in net.parameters())
+    assert not net.train().training  # stays in eval mode: batch norm keeps ImageNet's statistics
+    feats = net(_images(n=2, side=96))
+    assert [tuple(f.shape) for f in feats] == [(2, 24, 24, 24), (2, 40, 12, 12)]
+    target = _images(n=2, side=64)
+    pred = target.clone().requires_grad_(True)
+    assert float(feature_loss(net, pred, target).detach()) == 0.0
+    blurred = F.avg_pool2d(target, 3, 1, 1).requires_grad_(True)
+    loss = feature_loss(net, blurred, target)
+    loss.backward()
+    assert float(loss.detach()) > 0 and blurred.grad.abs().sum() > 0
+    random = FeatureNet(pretrained=False)
+    assert not torch.allclose(random(target)[0], net(target)[0])
+    with pytest.raises(ValueError, match="blocks=\\(16,\\) is not allowed"):
+        FeatureNet(blocks=(16,))
+
+
+def test_the_srgan_step_equals_the_plainly_written_one():
+    """D on y vs G(x).detach() (the output alone) with its loss halved, then G on L1 + feature + non-saturating."""
+    from aigc_course.models.features import FeatureNet, feature_loss
+    from aigc_course.models.pix2pix import PatchGAN
+    from aigc_course.train.pix2pix import fit_pix2pix
+    torch.manual_seed(0)
+    hr = _images(n=8, side=32)
+    lr = bicubic_downsample(hr, 4)
+    G, D, net = SRResNet(4, features=8, blocks=1, residual=False), PatchGAN(3, base=8, n_layers=1), FeatureNet((0,))
+    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
+    loader = TensorLoader(fields={"lr": lr, "hr": hr}, batch_size=8, shuffle=False)
+    fit_pix2pix(G, D, loader, 1, l1_weight=1.0, adv_weight=0.1, lr=1e-3, feature_net=net, feature_weight=2.0,
+                d_sees_input=False, betas=(0.9, 0.999), progress=False)
+    opt_g = torch.optim.Adam(G2.parameters(), lr=1e-3, betas=(0.9, 0.999))
+    opt_d = torch.optim.Adam(D2.parameters(), lr=1e-3, betas=(0.9, 0.999))
+    fake = G2(lr)
+    ones = torch.ones_like(D2(hr))
+    loss_d = 0.5 * (F.binary_cross_entropy_with_logits(D2(hr), ones)
+                    + F.binary_cross_entropy_with_logits(D2(fake.detach()), 0 * ones))
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_d.step()
+    loss_g = (0.1 * F.binary_cross_entropy_with_logits(D2(fake), ones) + (fake - hr).abs().mean()
+              + 2.0 * feature_loss(net, fake, hr))
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+    for a, b in zip([*G.parameters(), *D.parameters()], [*G2.parameters(), *D2.parameters()]):
+        assert torch.allclose(a, b, atol=1e-6)
+    with pytest.raises(ValueError, match="feature_weight=1.0 needs a feature_net"):
+        fit_pix2pix(G, None, loader, 1, adv_weight=0.0, feature_weight=1.0, progress=False)
