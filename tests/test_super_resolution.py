@@ -250,3 +250,28 @@ def test_the_srgan_step_equals_the_plainly_written_one():
         assert torch.allclose(a, b, atol=1e-6)
     with pytest.raises(ValueError, match="feature_weight=1.0 needs a feature_net"):
         fit_pix2pix(G, None, loader, 1, adv_weight=0.0, feature_weight=1.0, progress=False)
+
+
+# ---- denoising ------------------------------------------------------------------------------------------------------
+
+def test_an_untrained_dncnn_is_the_identity_and_the_noise_map_is_one_more_channel():
+    from aigc_course.models.denoise import DnCNN, with_noise_map
+    noisy = add_gaussian_noise(_images(n=2, side=16), 25, seed=0)
+    assert torch.equal(DnCNN(features=8, depth=4).eval()(noisy), noisy)
+    x = with_noise_map(noisy, torch.tensor([15.0, 50.0]))
+    assert x.shape == (2, 4, 16, 16) and torch.allclose(x[:, 3].amax((1, 2)), torch.tensor([15.0, 50.0]) / 255)
+    assert DnCNN(features=8, depth=4, noise_map=True).eval()(x).shape == (2, 3, 16, 16)
+    with pytest.raises(ValueError, match="takes 4"):
+        DnCNN(features=8, depth=4, noise_map=True)(noisy)
+
+
+def test_non_local_means_baselines_remove_noise_from_a_smooth_image():
+    from aigc_course.models.denoise import nl_means, nl_means_opencv
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, 48), torch.linspace(0, 1, 48), indexing="ij")
+    clean = torch.stack([0.2 + 0.6 * xx, 0.2 + 0.6 * yy, 0.5 + 0 * xx])[None]
+    noisy = add_gaussian_noise(clean, 25, seed=3)
+    before = float(psnr(noisy.clamp(0, 1), clean))
+    for denoise in (nl_means, nl_means_opencv):
+        assert float(psnr(denoise(noisy, 25), clean)) > before + 5, denoise.__name__
+    with pytest.raises(ValueError, match="float RGB"):
+        nl_means(torch.rand(1, 1, 8, 8), 25)
