@@ -21,6 +21,7 @@ from skimage.restoration import denoise_nl_means
 from torch import nn
 
 from ..runtime import check_float, check_int
+from .sr import he_init
 
 
 class DnCNN(nn.Module):
@@ -36,11 +37,7 @@ class DnCNN(nn.Module):
                        nn.ReLU(inplace=True)]
         layers.append(nn.Conv2d(features, channels, 3, padding=1))  # the predicted noise
         self.body = nn.Sequential(*layers)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+        he_init(self)
         nn.init.zeros_(self.body[-1].weight)  # start as the identity: the noisy input comes out unchanged
         nn.init.zeros_(self.body[-1].bias)
 

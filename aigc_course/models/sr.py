@@ -26,11 +26,13 @@ from torch import nn
 from ..runtime import check_int
 
 
-def _he_init(module: nn.Module) -> None:
+def he_init(module: nn.Module) -> None:
+    """He (Kaiming) normal initialisation of every convolution in ``module`` for ReLU, biases 0."""
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
 
 
 def _check_scale(scale: int, powers_of_two: bool) -> int:
@@ -90,7 +92,7 @@ class SRResNet(nn.Module):
             up += [nn.Conv2d(features, 4 * features, 3, padding=1), nn.PixelShuffle(2), nn.ReLU(inplace=True)]
         self.upsample = nn.Sequential(*up)
         self.tail = nn.Conv2d(features, channels, 3, padding=1)  # (N, C, s·h, s·w)
-        _he_init(self)
+        he_init(self)
         if residual:  # start exactly at bicubic: the residual branch outputs 0 until it learns something
             nn.init.zeros_(self.tail.weight)
             nn.init.zeros_(self.tail.bias)
