@@ -65,3 +65,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--save", action="store_true")
+
+
+def seed_row(per_seed: dict[str, dict], keys: tuple[str, ...]) -> dict:
+    """One table row from per-seed scores: the seeds, their mean (``mean_of_runs``) and the [min, max] spread of
+    each of ``keys``."""
+    runs = list(per_seed.values())
+    return {"n_seeds": len(runs), "seeds": per_seed, **mean_of_runs(runs),
+            "spread": {k: [min(r[k] for r in runs), max(r[k] for r in runs)] for k in keys}}

@@ -28,8 +28,8 @@ from common import (  # this folder is on sys.path when a script in it runs
     RESULTS,
     add_run_arguments,
     finish,
-    mean_of_runs,
     save_rows,
+    seed_row,
 )
 
 KEYS = ("psnr", "ssim", "sharpness", "gain")
@@ -67,12 +67,8 @@ def main(argv: list[str] | None = None) -> dict:
                 seconds.append(run.train_seconds)
                 print(f"[bench] {model} {steps} steps, seed {seed}: {per_seed[str(seed)]} in {run.train_seconds:.0f} s",
                       flush=True)
-            rows[f"{model} {steps}"] = {
-                "model": model, "steps": steps, "n_seeds": len(per_seed), "seeds": per_seed,
-                **mean_of_runs(list(per_seed.values())),
-                "spread": {k: [min(s[k] for s in per_seed.values()), max(s[k] for s in per_seed.values())]
-                           for k in KEYS},
-                "train_seconds": round(sum(seconds) / len(seconds), 1)}
+            rows[f"{model} {steps}"] = {"model": model, "steps": steps, **seed_row(per_seed, KEYS),
+                                        "train_seconds": round(sum(seconds) / len(seconds), 1)}
     result = {"benchmark": "sr_time_to_quality", "config": vars(config), "train_crops": len(train["hr"]),
               "test_crops": len(test["hr"]), "test_crop": ch6.TEST_CROP, "bicubic": bicubic, "rows": rows,
               "device": args.device, "torch_threads": torch.get_num_threads(), "date": date.today().isoformat(),

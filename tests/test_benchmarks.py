@@ -206,3 +206,39 @@ def test_the_committed_sr_curve_backs_the_chapters_quick_budget():
     rows = sorted((r for r in bench["rows"].values() if r["model"] == "srresnet"), key=lambda r: r["steps"])
     assert len(rows) >= 3 and all(a["gain"] < b["gain"] for a, b in zip(rows, rows[1:]))
     assert min(rows[-1]["spread"]["gain"]) > max(rows[0]["spread"]["gain"])
+
+
+def test_srgan_ablation_quick_scores_each_feature_network_against_its_l1_model():
+    result = _run("srgan_ablation.py")
+    assert set(result["rows"]) == {"l1", "gan-pretrained", "gan-random", "gan-none"} and result["test_crops"] == 16
+    l1 = result["rows"]["l1"]["seeds"]["0"]
+    for name, row in result["rows"].items():
+        seed = row["seeds"]["0"]
+        assert row["n_seeds"] == 1 and seed["psnr_vs_l1"] == pytest.approx(seed["psnr"] - l1["psnr"]), name
+        assert row["steps"] == (3 if name == "l1" else 2)
+
+
+def test_denoise_quick_scores_every_method_at_every_sigma():
+    result = _run("denoise.py")
+    assert set(result["rows"]) == {"noisy", "nlm-opencv", "nlm-skimage", "dncnn 3"} and result["sigmas"] == [15, 25, 50]
+    noisy = result["rows"]["noisy"]
+    assert noisy["15"] > noisy["25"] > noisy["50"]  # more noise, lower PSNR
+    assert all(result["rows"]["nlm-skimage"][s] > noisy[s] for s in ("15", "25", "50"))
+    assert result["bm3d"] == "skipped in --quick"
+
+
+def test_the_committed_srgan_table_backs_the_chapters_trade_off():
+    """Chapter 6's perception–distortion claim: SRGAN fine-tuning (EfficientNet-Lite0 features) is sharper than its
+    own L1 model at a lower PSNR on every seed."""
+    rows = tables.load("srgan_ablation")["rows"]
+    gan = rows["gan-pretrained"]
+    assert gan["n_seeds"] >= 3 and gan["spread"]["psnr_vs_l1"][1] < 0 < gan["spread"]["sharpness_vs_l1"][0]
+
+
+def test_the_committed_denoise_table_backs_the_chapters_quick_budget():
+    """The blind DnCNN at the notebook's quick budget beats OpenCV's NLM at σ = 25 by ≥ 0.5 dB on every seed."""
+    from aigc_course.chapters import ch06_super_resolution as ch6
+    rows = tables.load("denoise")["rows"]
+    quick = rows[f"dncnn {ch6.BUDGETS['DENOISE_STEPS'].quick}"]
+    assert quick["n_seeds"] >= 3
+    assert quick["spread"]["25"][0] >= rows["nlm-opencv"]["25"] + ch6.QUICK_BAR["denoise_gain_db"]
