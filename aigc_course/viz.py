@@ -293,3 +293,10 @@ def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Seque
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+def measured_on(table: Mapping[str, Any]) -> str:
+    """Where and when a committed benchmark table (``aigc_course.tables.load``) was measured, in words."""
+    hw = table["hardware"]
+    return (f"measured {table['date']} on a {hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}, "
+            f"{table.get('torch_threads', hw.get('torch_threads'))} thread(s)")
