@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from pathlib import Path
+
+import torch
 
 from aigc_course import runtime, tables
 from aigc_course.chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10, ch05_image_to_image
@@ -73,3 +76,12 @@ def seed_row(per_seed: dict[str, dict], keys: tuple[str, ...]) -> dict:
     runs = list(per_seed.values())
     return {"n_seeds": len(runs), "seeds": per_seed, **mean_of_runs(runs),
             "spread": {k: [min(r[k] for r in runs), max(r[k] for r in runs)] for k in keys}}
+
+
+def parse_run_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, float]:
+    """Parse ``argv`` (options from :func:`add_run_arguments` included), apply ``--threads`` to torch, and return
+    the options and the start time (``time.perf_counter()``) the result's ``wall_seconds`` counts from."""
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    return args, time.perf_counter()

@@ -24,7 +24,7 @@ from aigc_course.metrics.colour import psnr
 from aigc_course.models.denoise import bm3d_available, bm3d_denoise, nl_means, nl_means_opencv
 from aigc_course.runtime import default_data_dir, hardware
 
-from common import RESULTS, add_run_arguments, finish, seed_row  # this folder is on sys.path when a script runs
+from common import RESULTS, add_run_arguments, finish, parse_run_arguments, seed_row  # on sys.path when run
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -34,10 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--patches", type=int, default=3000, help="training crops from the training photos")
     p.add_argument("--test-crops", type=int, default=60)
     add_run_arguments(p, "a few steps on a few crops, one seed, no BM3D (CI smoke run)")
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, t0 = parse_run_arguments(p, argv)
     if args.quick:
         args.budgets, args.seeds, args.patches, args.test_crops = [3], 1, 64, 4
     config = ch6.DENOISE["quick"]

@@ -29,6 +29,7 @@ from common import (  # this folder is on sys.path when a script in it runs
     add_run_arguments,
     finish,
     mean_of_runs,
+    parse_run_arguments,
 )
 
 KEYS = ("psnr", "ssim", "colourfulness")
@@ -48,10 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--patches", type=int, default=3000, help="training crops from the training photos")
     p.add_argument("--device", default="cpu")
     add_run_arguments(p, "a few steps on a few crops, one seed (CI smoke run)")
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, t0 = parse_run_arguments(p, argv)
     if args.quick:
         args.steps, args.seeds, args.patches, args.lambdas = 3, 1, 64, [100.0]
     config = ch5.COLOUR["quick"]

@@ -21,13 +21,13 @@ from pathlib import Path
 import torch
 
 from aigc_course.chapters import ch06_super_resolution as ch6
-from aigc_course.data.photos import load_photos
 from aigc_course.runtime import default_data_dir, hardware
 
 from common import (  # this folder is on sys.path when a script in it runs
     RESULTS,
     add_run_arguments,
     finish,
+    parse_run_arguments,
     save_rows,
     seed_row,
 )
@@ -43,18 +43,11 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--patches", type=int, default=3000, help="HR training crops from the training photos")
     p.add_argument("--device", default="cpu")
     add_run_arguments(p, "a few steps on a few crops, one seed (CI smoke run)")
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, t0 = parse_run_arguments(p, argv)
     if args.quick:
         args.budgets, args.seeds, args.patches = [3], 1, 64
     config = ch6.SR["quick"]
-    data_dir = args.data_dir or default_data_dir()
-    train = ch6.sr_pairs(load_photos("train", data_dir, max_side=config.photo_side), args.patches, config.hr_size,
-                         config.scale, seed=0)
-    test = ch6.sr_pairs(load_photos("test", data_dir, max_side=config.photo_side), 16 if args.quick else 200,
-                        ch6.TEST_CROP, config.scale, seed=1, flips=False)
+    train, test = ch6.sr_split(args.data_dir or default_data_dir(), config, args.patches, 16 if args.quick else 200)
     bicubic = ch6.bicubic_scores(test["lr"], test["hr"], config.scale)
     rows = {}
     for model in args.models:

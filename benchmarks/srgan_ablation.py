@@ -19,10 +19,9 @@ from datetime import date
 import torch
 
 from aigc_course.chapters import ch06_super_resolution as ch6
-from aigc_course.data.photos import load_photos
 from aigc_course.runtime import default_data_dir, hardware
 
-from common import RESULTS, add_run_arguments, finish, seed_row  # this folder is on sys.path when a script runs
+from common import RESULTS, add_run_arguments, finish, parse_run_arguments, seed_row  # on sys.path when run
 
 FEATURES = ("pretrained", "random", "none")
 KEYS = ("psnr", "ssim", "sharpness", "psnr_vs_l1", "sharpness_vs_l1")
@@ -35,18 +34,11 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--patches", type=int, default=3000, help="HR training crops from the training photos")
     add_run_arguments(p, "a few steps on a few crops, one seed (CI smoke run)")
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, t0 = parse_run_arguments(p, argv)
     if args.quick:
         args.l1_steps, args.gan_steps, args.seeds, args.patches = 3, 2, 1, 64
     config = ch6.SR["quick"]
-    data_dir = args.data_dir or default_data_dir()
-    train = ch6.sr_pairs(load_photos("train", data_dir, max_side=config.photo_side), args.patches, config.hr_size,
-                         config.scale, seed=0)
-    test = ch6.sr_pairs(load_photos("test", data_dir, max_side=config.photo_side), 16 if args.quick else 200,
-                        ch6.TEST_CROP, config.scale, seed=1, flips=False)
+    train, test = ch6.sr_split(args.data_dir or default_data_dir(), config, args.patches, 16 if args.quick else 200)
     per_seed: dict[str, dict[str, dict]] = {"l1": {}, **{f"gan-{f}": {} for f in FEATURES}}
     for seed in range(args.seed, args.seed + args.seeds):
         l1 = ch6.train_sr(train, config, args.l1_steps, seed=seed, progress=False)

@@ -16,6 +16,7 @@ against non-local means (OpenCV's, and scikit-image's told σ) and, where the op
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +25,7 @@ from torch import nn
 
 from ..data.degrade import add_gaussian_noise, bicubic_downsample, bicubic_upsample
 from ..data.loader import TensorLoader
-from ..data.photos import PhotoSet
+from ..data.photos import PhotoSet, load_photos
 from ..exercises import Exercise, ExerciseSet
 from ..metrics.colour import psnr, ssim
 from ..metrics.sharpness import gradient_energy
@@ -38,8 +39,8 @@ from ..train.supervised import FitRun, fit, l1_loss, mse_loss
 
 __all__ = ["BUDGETS", "DENOISE", "MODELS", "QUICK_BAR", "SIGMAS", "SR", "TEST_CROP", "DenoiseConfig", "GANWeights",
            "SRConfig", "bicubic_scores", "denoise", "denoise_pairs", "evaluate_sr", "exercises", "meets",
-           "noisy_test_set", "pixel_shuffle", "sr_pairs", "sr_psnr", "train_denoiser", "train_sr", "train_srgan",
-           "upscale"]
+           "noisy_test_set", "pixel_shuffle", "sr_pairs", "sr_psnr", "sr_split", "train_denoiser", "train_sr",
+           "train_srgan", "upscale"]
 
 MODELS = ("srresnet", "espcn")
 TEST_CROP = 96  # side of the held-out HR crops every score is computed on
@@ -101,6 +102,17 @@ def sr_pairs(photos: PhotoSet, n: int, size: int, scale: int, seed: int = 0, fli
     n, size, scale = check_int("n", n), check_int("size", size), check_int("scale", scale)
     hr = photos.patches(n, size, seed=seed, flips=flips).float() / 255
     return {"lr": bicubic_downsample(hr, scale), "hr": hr}
+
+
+def sr_split(data_dir: str | os.PathLike, config: SRConfig, n_train: int, n_test: int, seed: int = 0,
+             verbose: bool = True) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """The chapter's (train, test) pairs: ``n_train`` flipped ``config.hr_size`` crops of the training photos
+    (seed ``seed``) and ``n_test`` unflipped ``TEST_CROP`` crops of the held-out photos (seed ``seed + 1``), both
+    from the photos resized to ``config.photo_side``; see :func:`sr_pairs`."""
+    photos = {split: load_photos(split, data_dir, max_side=config.photo_side, verbose=verbose)
+              for split in ("train", "test")}
+    return (sr_pairs(photos["train"], n_train, config.hr_size, config.scale, seed=seed),
+            sr_pairs(photos["test"], n_test, TEST_CROP, config.scale, seed=seed + 1, flips=False))
 
 
 def train_sr(pairs: dict[str, torch.Tensor], config: SRConfig, steps: int,
