@@ -134,9 +134,9 @@ class GANWeights:
 
     Scale matters more than the names: after the L1 phase the feature loss is about 4 and the L1 term about
     0.035, so with ``feature = 1`` the feature term swamps the rest and the fine-tuned model stays at the L1 one
-    (seed 0, 300 steps: sharpness 0.232 → 0.244). The defaults weigh features 5× the adversarial term, the ratio
-    SRGAN's paper uses (rescaled VGG loss 0.006 : 1e-3); measured on seed 0 at 300 steps, the sharpness rose to
-    0.386 at −0.36 dB (``benchmarks/srgan_ablation.py`` has three seeds).
+    (seed 0, 300 steps: sharpness 0.232 → 0.244). The defaults weigh features 5× the adversarial term, near the
+    6 : 1 of SRGAN's paper (rescaled VGG loss 0.006 : 1e-3); measured on seed 0 at 300 steps, the sharpness rose
+    to 0.386 at −0.36 dB (``benchmarks/srgan_ablation.py`` has three seeds: +0.17 at −0.41 dB on average).
     """
 
     l1: float = 1.0  # pixel term: keeps the colours and low frequencies of the L1 model
