@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> dict:
                                   "train_seconds": round(sum(seconds) / len(seconds), 1)}
     result = {"benchmark": "denoise", "config": vars(config), "sigmas": list(ch6.SIGMAS),
               "train_crops": len(train["clean"]), "test_crops": args.test_crops, "test_crop": ch6.TEST_CROP,
-              "bm3d": "measured" if "bm3d" in rows else bm3d_reason or "skipped in --quick", "rows": rows,
+              "bm3d": "measured" if "bm3d" in rows else "skipped in --quick" if args.quick else bm3d_reason,
+              "rows": rows,
               "torch_threads": torch.get_num_threads(), "date": date.today().isoformat(), "hardware": hardware(),
               "wall_seconds": round(time.perf_counter() - t0, 1)}
     return finish(result, RESULTS / "denoise.json", args.save and not args.quick)
