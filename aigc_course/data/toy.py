@@ -47,3 +47,8 @@ def ring_of_gaussians(n: int, n_modes: int = 8, radius: float = 2.0, std: float 
     g = torch.Generator().manual_seed(seed)
     mode = torch.randint(0, n_modes, (n,), generator=g)
     return ring_centers(n_modes, radius)[mode] + std * torch.randn(n, 2, generator=g)
+
+
+# The benchmark as chapters 1 (GANs) and 10 (diffusion) use it: 8 modes on a circle of radius 2, std 0.02.
+RING_STD = 0.02
+RING_CENTERS = ring_centers(8, 2.0)

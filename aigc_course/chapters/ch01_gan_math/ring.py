@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 import torch
 
 from ...data.loader import TensorLoader
-from ...data.toy import ring_centers, ring_of_gaussians
+from ...data.toy import RING_CENTERS, RING_STD, ring_of_gaussians
 from ...metrics.modes import mode_stats
 from ...models.mlp import MLPDiscriminator, MLPGenerator
 from ...runtime import check_choice
 from ...train.gan import GANRun, fit_gan, sample
 from ...train.history import History
 
-RING_STD = 0.02
-CENTERS = ring_centers(8, 2.0)
+CENTERS = RING_CENTERS
 SHARED = {"lr_g": 5e-4, "lr_d": 5e-4, "betas": (0.5, 0.9), "ema_decay": 0.99}
 OBJECTIVES = {
     "vanilla": {"objective": "minimax"},
