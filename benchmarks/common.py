@@ -61,6 +61,11 @@ def mean_of_runs(runs: list[dict]) -> dict:
     return mean
 
 
+def summary(values: list[float]) -> dict:
+    """Each value and their mean, min and max (the spread a ranking must beat)."""
+    return {"values": values, "mean": round(statistics.fmean(values), 4), "min": min(values), "max": max(values)}
+
+
 def add_run_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
     """The options every training benchmark takes: --seed, --threads, --data-dir, --quick, --save."""
     parser.add_argument("--seed", type=int, default=0)

@@ -14,7 +14,6 @@ many critic updates as the other two get discriminator updates; its ``critic_upd
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import date
@@ -24,12 +23,7 @@ import torch
 from aigc_course.chapters.ch01_gan_math import BUDGETS, ring
 from aigc_course.runtime import hardware
 
-from common import RESULTS, finish  # this folder is on sys.path when a script in it runs
-
-
-def summary(values: list[float]) -> dict:
-    """Each value and their mean, min and max (the spread a ranking must beat)."""
-    return {"values": values, "mean": round(statistics.fmean(values), 4), "min": min(values), "max": max(values)}
+from common import RESULTS, finish, summary  # this folder is on sys.path when a script in it runs
 
 
 def main(argv: list[str] | None = None) -> dict:

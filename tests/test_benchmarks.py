@@ -180,6 +180,26 @@ def test_committed_ring_table_backs_chapter_1s_claims():
         assert all(ema_hq > raw_hq and ema_m >= raw_m for ema_hq, raw_hq, ema_m, raw_m in pairs)
 
 
+def test_ring_diffusion_quick_reports_both_samplers_and_the_wgangp_beside():
+    result = _run("ring_diffusion.py")
+    assert result["seeds"] == [0, 1] and result["steps"] == 30
+    for key in ("ddim100_hq", "ddpm_hq", "score_error", "irreducible", "wgangp_hq", "train_seconds", "wgangp_seconds"):
+        assert len(result["rows"][key]["values"]) == 2
+
+
+def test_committed_ring_diffusion_table_backs_chapter_10s_claims():
+    """Chapter 10 says: diffusion (DDIM-100) covered 8/8 modes on every seed, with a higher high-quality fraction
+    than chapter 1's WGAN-GP on every paired seed, in less training time; the loss splits as irreducible + score
+    error."""
+    saved = json.loads(tables.path("ring_diffusion").read_text())
+    rows = saved["rows"]
+    assert len(saved["seeds"]) >= 5 and rows["ddim100_modes"]["min"] == 8
+    assert all(d > g for d, g in zip(rows["ddim100_hq"]["values"], rows["wgangp_hq"]["values"]))
+    assert all(d < g for d, g in zip(rows["train_seconds"]["values"], rows["wgangp_seconds"]["values"]))
+    for loss, irr, err in zip(*(rows[k]["values"] for k in ("loss", "irreducible", "score_error"))):
+        assert loss == pytest.approx(irr + err, abs=0.002)
+
+
 def test_pix2pix_colour_quick_scores_every_row_against_the_grey_baseline():
     result = _run("pix2pix_colour.py")
     assert set(result["rows"]) == {"L1", "L1+GAN λ=100", "GAN"} and result["test_crops"] == 300

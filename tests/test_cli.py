@@ -20,7 +20,7 @@ def test_help_lists_recipes():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "stylegan"], "invalid choice: 'stylegan' (choose from 'dcgan-cifar10', 'dcgan-mnist')"),
+    (["train", "stylegan"], "invalid choice: 'stylegan' (choose from 'dcgan-cifar10', 'dcgan-mnist', 'ddpm-mnist')"),
     (["train", "dcgan-mnist", "--steps", "-3"], "'-3' is not allowed; give an integer >= 1"),
     (["train", "dcgan-mnist", "--device", "gpu"], "invalid choice: 'gpu' (choose from 'auto', 'cpu', 'cuda', 'mps')"),
     (["fly"], "invalid choice: 'fly'"),
@@ -49,3 +49,18 @@ def test_the_recipe_is_the_chapter_model():
     assert type(G).__module__ == "aigc_course.models.dcgan" and type(D).__module__ == "aigc_course.models.dcgan"
     with pytest.raises(ValueError, match="recipe='nope' is not allowed"):
         run_recipe("nope")
+
+
+def test_the_diffusion_recipe_trains_chapter_10s_model_and_resumes(tmp_path):
+    from aigc_course.chapters.ch10_diffusion import mnist
+
+    recipe = RECIPES["ddpm-mnist"]
+    assert recipe.config is mnist.MNIST and recipe.steps == mnist.FULL_STEPS
+    out = tmp_path / "run"
+    proc = cli("train", "ddpm-mnist", "--steps", "2", "--device", "cpu", "--out", str(out), "--no-progress",
+               "--batch-size", "8", DATA_DIR=str(tmp_path / "no-data"))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "checkpoint.pt").exists() and (out / "samples.png").exists()
+    proc = cli("train", "ddpm-mnist", "--steps", "3", "--out", str(out), "--resume", "--no-progress",
+               "--batch-size", "8", DATA_DIR=str(tmp_path / "no-data"))
+    assert proc.returncode == 0 and "at step 2" in proc.stdout, proc.stderr

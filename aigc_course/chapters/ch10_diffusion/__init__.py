@@ -4,6 +4,12 @@
 """
 from __future__ import annotations
 
+from ...runtime import Budget
 from . import ring
 
-__all__ = ["ring"]
+__all__ = ["BUDGETS", "ring"]
+
+# The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
+BUDGETS = {
+    "RING_STEPS": Budget(10_000, 30_000),  # denoiser steps on the ring (10,000: about 18 s on one core)
+}
