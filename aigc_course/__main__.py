@@ -1,11 +1,14 @@
-"""Command line: ``python -m aigc_course train <recipe> [--steps N] [--device ...] [--out DIR] [--resume]``."""
+"""Command line: ``python -m aigc_course train <recipe> [--steps N] [--device ...] [--out DIR] [--resume]``
+and ``python -m aigc_course export <recipe> --run DIR`` (ship a run's weights with their provenance)."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
-from .recipes import RECIPES, run_recipe
+from .recipes import RECIPES, DiffusionRecipe, export_recipe, run_recipe
 from .runtime import DEVICES
+from .train.checkpoint import CheckpointError
 
 
 def _positive_int(text: str) -> int:
@@ -24,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m aigc_course", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="AIGC Course command line.", epilog=f"recipes:\n{recipes}\n\n"
         "Several processes: torchrun --nproc_per_node=N -m aigc_course train <recipe> ...")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,export}")
     train = sub.add_parser("train", help="train a recipe", formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=f"recipes:\n{recipes}")
     train.add_argument("recipe", choices=sorted(RECIPES), help="what to train")
@@ -36,16 +39,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--data-dir", help="dataset folder (default: $DATA_DIR, else data/)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    shippable = sorted(k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe))
+    export = sub.add_parser("export", help="ship a trained run's weights in the package, with provenance")
+    export.add_argument("recipe", choices=shippable, help="whose weights")
+    export.add_argument("--run", required=True, help="the --out folder of `train` (checkpoint.pt, provenance.json)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "export":
+            pt, record = export_recipe(args.recipe, args.run)
+            print(f"[export] {args.recipe}: {pt} and {record}")
+            return 0
         run_recipe(args.recipe, steps=args.steps, device=args.device, out=args.out, resume=args.resume,
                    seed=args.seed, batch_size=args.batch_size, data_dir=args.data_dir,
-                   progress=not args.no_progress)
-    except ValueError as err:  # bad values found past argparse, e.g. DEVICE=cuda without a GPU
+                   progress=not args.no_progress, command=shlex.join(["python", "-m", "aigc_course", *argv]))
+    except (ValueError, CheckpointError) as err:  # bad values found past argparse, e.g. DEVICE=cuda without a GPU
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -9,20 +9,24 @@ the notebooks; the library below never imports them.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 from torchvision.utils import save_image
 
+from . import shipped
 from .chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
 from .chapters.ch10_diffusion import mnist as ch10_mnist
 from .data import load_dataset
-from .runtime import check_choice, check_int, seed_everything
+from .runtime import check_choice, check_int, hardware, seed_everything, source_version, write_json
 from .runtime import device as pick_device
 from .train import GANRun, fit_gan
 from .train import distributed as dist_utils
+from .train.checkpoint import CHECKPOINT_NAME, CheckpointError, check_compatible, load_checkpoint
 from .train.dcgan import Ablation, DCGANConfig
 from .train.diffusion import DiffusionRun, fit_diffusion
 from .train.diffusion import sample as sample_diffusion
@@ -83,10 +87,19 @@ RECIPES: dict[str, Recipe | DiffusionRecipe] = {
 }
 
 
+PROVENANCE = "provenance.json"  # written beside the checkpoint: how the run was made
+
+
 def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: str | Path | None = None,
                resume: bool = False, seed: int = 0, batch_size: int | None = None,
-               data_dir: str | Path | None = None, progress: bool = True) -> GANRun | DiffusionRun:
-    """Train recipe ``name``; write ``checkpoint.pt`` and ``samples.png`` into ``out`` and return the run."""
+               data_dir: str | Path | None = None, progress: bool = True,
+               command: str | None = None) -> GANRun | DiffusionRun:
+    """Train recipe ``name``; write ``checkpoint.pt``, ``samples.png`` and ``provenance.json`` into ``out``.
+
+    ``provenance.json`` lists each training segment (a first run, then each ``resume``): its command,
+    commit, the step it reached, seed, batch size, processes, device, hardware, date and seconds.
+    ``command`` is what to record as the command (the CLI passes its own line).
+    """
     check_choice("recipe", name, RECIPES)
     recipe = RECIPES[name]
     steps = check_int("steps", steps if steps is not None else recipe.steps)
@@ -112,9 +125,59 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
                       resume=resume, progress=progress, **recipe.train)
         samples = lambda: run.sample(64, seed=seed)
     if dist_utils.is_main():
+        _record_segment(out, name, resume, {
+            "command": command or f"run_recipe({name!r}, steps={steps}, seed={seed}, batch_size={batch_size})",
+            **source_version(), "until_step": steps, "seed": seed, "batch_size": batch_size, "world_size": world,
+            "device": dev.type, "hardware": hardware(), "date": date.today().isoformat(),
+            "train_seconds": round(run.train_seconds, 1)})
         grid = out / "samples.png"
         save_image(samples(), grid, nrow=8, normalize=True, value_range=(-1, 1))
         print(f"[train] {name}: {steps} steps on {world} x {dev.type} in {run.train_seconds:.0f} s")
         print(f"[train] checkpoint: {run.checkpoint}")
         print(f"[train] samples:    {grid}")
     return run
+
+
+def _record_segment(out: Path, name: str, resume: bool, segment: dict[str, Any]) -> None:
+    """Append this run's segment to ``out/provenance.json`` (a fresh run starts a new record)."""
+    path = out / PROVENANCE
+    old = json.loads(path.read_text()) if resume and path.exists() else None
+    segments = [*(old["segments"] if old else []), segment]
+    # The total is known only when every segment resumed where the previous one stopped.
+    chained = bool(old) or not resume
+    write_json(path, {"recipe": name, "steps": segment["until_step"], "seed": segment["seed"],
+                      "train_seconds": round(sum(s["train_seconds"] for s in segments), 1) if chained else None,
+                      "segments": segments})
+
+
+def export_recipe(name: str, run_dir: str | Path, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[Path, Path]:
+    """Ship the trained network of run ``run_dir`` (the EMA copy where there is one) with its provenance.
+
+    Only diffusion recipes ship weights so far (chapter 10); the DCGAN chapters reach their results live.
+    """
+    check_choice("recipe", name, [k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe)])
+    run_dir = Path(run_dir)
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME, required=("model", "step"))
+    if not (run_dir / PROVENANCE).exists():
+        raise CheckpointError(f"{run_dir} has no {PROVENANCE}: train it with `python -m aigc_course train {name}` "
+                              f"so the weights ship with their command, commit and hardware")
+    provenance = json.loads((run_dir / PROVENANCE).read_text())
+    if provenance["recipe"] != name or provenance["steps"] != state["step"]:
+        raise CheckpointError(f"{run_dir}: {PROVENANCE} describes {provenance['recipe']!r} at step "
+                              f"{provenance['steps']}, the checkpoint is at step {state['step']}")
+    recipe = RECIPES[name]
+    weights = state.get("model_ema", state["model"])
+    check_compatible(recipe.config.build(), weights, "model", run_dir / CHECKPOINT_NAME)
+    return shipped.export_weights(name, weights, {"recipe": recipe.config.record(),
+                                                  "weights": "ema" if "model_ema" in state else "model"},
+                                  provenance, folder)
+
+
+def load_trained(name: str, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[nn.Module, dict[str, Any]]:
+    """(network in eval mode, provenance record) of recipe ``name``'s shipped weights, built by today's code."""
+    check_choice("recipe", name, [k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe)])
+    weights, record = shipped.load_weights(name, folder)
+    model = RECIPES[name].config.build()
+    check_compatible(model, weights, "model", Path(folder) / record["file"])
+    model.load_state_dict(weights)
+    return model.eval(), record

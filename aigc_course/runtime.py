@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import random
+import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,23 @@ def hardware() -> dict[str, Any]:
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
+
+
+def source_version() -> dict[str, Any]:
+    """The git commit this package runs from, and whether the checkout had uncommitted changes.
+
+    ``{"commit": None, "dirty": None}`` outside a git checkout (e.g. an installed wheel): unknown, not guessed.
+    """
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True,
+                                  timeout=10, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    changes = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"commit": commit, "dirty": None if changes is None else bool(changes)}
 
 
 def write_json(path: Path, data: Any, indent: int = 2) -> Path:
