@@ -12,7 +12,7 @@ INLINE := module://matplotlib_inline.backend_inline
 SHARED_DATA := $(abspath ../shared/datasets)
 export DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/MNIST/raw),$(SHARED_DATA),$(CURDIR)/data)
 
-.PHONY: install lab test lint data course nbval readme clean
+.PHONY: install lab test lint data course nbval readme weights clean
 
 install: $(STAMP)
 
@@ -67,6 +67,12 @@ nbval: install
 
 readme: install
 	$(BIN)/python -m aigc_course.catalog $(if $(wildcard build/notebook_times.json),--times build/notebook_times.json) --write-readme
+
+# Chapter 10's shipped diffusion weights, made by the repo's own commands (about an hour on one core of
+# this CPU): train the recipe (its default budget), then export the EMA weights with their provenance.
+weights: install
+	$(BIN)/python -m aigc_course train ddpm-mnist --out runs/ddpm-mnist
+	$(BIN)/python -m aigc_course export ddpm-mnist --run runs/ddpm-mnist
 
 clean:
 	rm -rf build

@@ -83,7 +83,7 @@ RECIPES: dict[str, Recipe | DiffusionRecipe] = {
     "dcgan-cifar10": Recipe.from_ablation("chapter 3", ch03_dcgan_cifar10.ABLATION),
     "ddpm-mnist": DiffusionRecipe(description="class-conditional DDPM on MNIST, chapter 10's model (ε-prediction "
                                               "U-Net, classifier-free guidance)", dataset="mnist",
-                                  config=ch10_mnist.MNIST, steps=ch10_mnist.FULL_STEPS, guidance=3.0),
+                                  config=ch10_mnist.MNIST, steps=ch10_mnist.SHIPPED_STEPS, guidance=3.0),
 }
 
 

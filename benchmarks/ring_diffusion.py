@@ -7,8 +7,10 @@ Runs ``aigc_course.chapters.ch10_diffusion.ring.train_ring_diffusion`` — the c
 points, seeds and batch as chapter 1, and reports per seed the modes covered and the high-quality fraction
 (chapter 1's protocol: within 3 std of a centre) of 5,000 samples drawn with DDIM (100 steps) and with
 ancestral DDPM (all 1,000), the loss split against the closed-form optimal predictor (irreducible + score
-error), and the training time. Chapter 1's WGAN-GP at its quick budget runs on the same seeds in this process,
-one thread each, so the two training times compare on the same machine (its numbers are in ring_modes.json).
+error), and the training time; then the same network trained to predict x_0 and v instead of ε (rows
+``sample_*`` and ``v_prediction_*``, scored through the ε̂ they imply). Chapter 1's WGAN-GP at its quick
+budget runs on the same seeds in this process, one thread each, so the two training times compare on the same
+machine (its numbers are in ring_modes.json).
 ``--save`` writes ``aigc_course/tables/ring_diffusion.json`` with the hardware and date.
 """
 from __future__ import annotations
@@ -57,11 +59,18 @@ def main(argv: list[str] | None = None) -> dict:
                **{k: round(v, 4) for k, v in r.errors.items()}, "train_seconds": round(r.run.train_seconds, 1),
                "wgangp_modes": gan.final["modes_covered"], "wgangp_hq": round(gan.final["hq_fraction"], 4),
                "wgangp_seconds": round(time.perf_counter() - t_gan, 1)}
+        for prediction in ("sample", "v_prediction"):  # the parameterisations of section 2, same budget and seed
+            other = ring.train_ring_diffusion(seed, steps, n_samples=n, prediction=prediction)
+            row |= {f"{prediction}_ddim100_modes": other.final["modes_covered"],
+                    f"{prediction}_ddim100_hq": round(other.final["hq_fraction"], 4),
+                    f"{prediction}_score_error": round(other.errors["score_error"], 4)}
         per_seed.append(row)
         print(f"[ring-diffusion] seed {seed}: DDIM-100 {row['ddim100_modes']} modes, HQ {row['ddim100_hq']:.3f}; "
               f"DDPM {row['ddpm_modes']} modes, HQ {row['ddpm_hq']:.3f}; score error {row['score_error']:.4f} "
               f"({row['train_seconds']} s) | WGAN-GP {row['wgangp_modes']} modes, HQ {row['wgangp_hq']:.3f} "
-              f"({row['wgangp_seconds']} s)", flush=True)
+              f"({row['wgangp_seconds']} s) | x0: HQ {row['sample_ddim100_hq']:.3f}, error "
+              f"{row['sample_score_error']:.4f} | v: HQ {row['v_prediction_ddim100_hq']:.3f}, error "
+              f"{row['v_prediction_score_error']:.4f}", flush=True)
     keys = [k for k in per_seed[0] if k != "seed"]
     result = {"benchmark": "ring_diffusion", "seeds": seeds, "steps": steps, "wgangp_generator_steps": gan_steps,
               "n_samples": n, "settings": {"lr": ring.LR, "lr_schedule": ring.LR_SCHEDULE, "ema_decay": ring.EMA_DECAY,

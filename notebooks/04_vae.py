@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -280,7 +280,7 @@ print(inspect.getsource(train_vae))
 run = train_vae(train, VAE_STEPS, latent_dim=LATENT_DIM, seed=SEED, device=cfg.device, desc="VAE")
 vae = run.model
 results["train_seconds"], results["steps"] = round(run.train_seconds, 1), VAE_STEPS
-print(f"{VAE_STEPS} steps in {run.train_seconds:.0f} s")
+print(f"{VAE_STEPS} steps in {run.train_seconds:.0f} s; saved for chapter 10's comparison: {chapter.save_vae(vae)}")
 
 # %%
 h = run.history

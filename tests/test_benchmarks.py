@@ -183,14 +183,15 @@ def test_committed_ring_table_backs_chapter_1s_claims():
 def test_ring_diffusion_quick_reports_both_samplers_and_the_wgangp_beside():
     result = _run("ring_diffusion.py")
     assert result["seeds"] == [0, 1] and result["steps"] == 30
-    for key in ("ddim100_hq", "ddpm_hq", "score_error", "irreducible", "wgangp_hq", "train_seconds", "wgangp_seconds"):
+    for key in ("ddim100_hq", "ddpm_hq", "score_error", "irreducible", "wgangp_hq", "train_seconds", "wgangp_seconds",
+                "sample_score_error", "v_prediction_ddim100_hq"):
         assert len(result["rows"][key]["values"]) == 2
 
 
 def test_committed_ring_diffusion_table_backs_chapter_10s_claims():
     """Chapter 10 says: diffusion (DDIM-100) covered 8/8 modes on every seed, with a higher high-quality fraction
     than chapter 1's WGAN-GP on every paired seed, in less training time; the loss splits as irreducible + score
-    error."""
+    error; x_0-prediction is worse than ε-prediction on every seed, and v is not ranked against ε."""
     saved = json.loads(tables.path("ring_diffusion").read_text())
     rows = saved["rows"]
     assert len(saved["seeds"]) >= 5 and rows["ddim100_modes"]["min"] == 8
@@ -198,6 +199,10 @@ def test_committed_ring_diffusion_table_backs_chapter_10s_claims():
     assert all(d < g for d, g in zip(rows["train_seconds"]["values"], rows["wgangp_seconds"]["values"]))
     for loss, irr, err in zip(*(rows[k]["values"] for k in ("loss", "irreducible", "score_error"))):
         assert loss == pytest.approx(irr + err, abs=0.002)
+    # Section 2: predicting x_0 is worse than ε on every seed (score error and HQ); ε and v overlap (not ranked).
+    assert all(x > e for x, e in zip(rows["sample_score_error"]["values"], rows["score_error"]["values"]))
+    assert all(x < e for x, e in zip(rows["sample_ddim100_hq"]["values"], rows["ddim100_hq"]["values"]))
+    assert rows["v_prediction_score_error"]["min"] < rows["score_error"]["max"] < rows["v_prediction_score_error"]["max"]
 
 
 def test_pix2pix_colour_quick_scores_every_row_against_the_grey_baseline():

@@ -55,7 +55,7 @@ def test_the_diffusion_recipe_trains_chapter_10s_model_and_resumes(tmp_path):
     from aigc_course.chapters.ch10_diffusion import mnist
 
     recipe = RECIPES["ddpm-mnist"]
-    assert recipe.config is mnist.MNIST and recipe.steps == mnist.FULL_STEPS
+    assert recipe.config is mnist.MNIST and recipe.steps == mnist.SHIPPED_STEPS
     out = tmp_path / "run"
     proc = cli("train", "ddpm-mnist", "--steps", "2", "--device", "cpu", "--out", str(out), "--no-progress",
                "--batch-size", "8", DATA_DIR=str(tmp_path / "no-data"))

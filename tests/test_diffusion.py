@@ -233,3 +233,29 @@ def test_no_network_beats_the_optimal_predictor_and_the_loss_splits():
     split = ring.score_error(run.model)
     assert split["loss"] > split["irreducible"]
     assert split["loss"] == pytest.approx(split["irreducible"] + split["score_error"], abs=0.01)
+
+
+def test_chapter_exercises_accept_the_answer_and_reject_the_classic_mistakes():
+    from aigc_course.chapters.ch10_diffusion import exercises
+
+    def q(x0, t, noise, abar):
+        a = abar[t].view(-1, 1, 1, 1)
+        return a.sqrt() * x0 + (1 - a).sqrt() * noise
+
+    assert exercises.check("q_sample", q)
+    assert not exercises.check("q_sample", lambda x0, t, n, abar: abar[t].view(-1, 1, 1, 1) * x0
+                               + (1 - abar[t].view(-1, 1, 1, 1)) * n)  # ᾱ instead of √ᾱ
+    assert not exercises.check("q_sample", lambda x0, t, n, abar: abar[t].view(-1, 1, 1, 1).sqrt() * x0 + n)
+
+    def ddim(x_t, eps, t, t_prev, abar):
+        x0 = (x_t - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()
+        return abar[t_prev].sqrt() * x0 + (1 - abar[t_prev]).sqrt() * eps
+
+    assert exercises.check("ddim_step", ddim)
+    assert not exercises.check("ddim_step", lambda x_t, eps, t, tp, abar: (x_t - (1 - abar[t]).sqrt() * eps)
+                               / abar[t].sqrt())  # jumps straight to x̂_0
+    assert not exercises.check("ddim_step", lambda x_t, eps, t, tp, abar: x_t - (1 - abar[t]).sqrt() * eps)
+
+    assert exercises.check("guide", lambda c, u, s: u + s * (c - u))
+    assert not exercises.check("guide", lambda c, u, s: c + s * (u - c))  # the difference the wrong way round
+    assert not exercises.check("guide", lambda c, u, s: (1 + s) * c - s * u)  # Ho & Salimans' w used as scale

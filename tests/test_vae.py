@@ -101,3 +101,16 @@ def test_full_mode_configuration_runs_on_cpu_equivalents_of_the_cuda_paths(digit
     data, x_test = digits  # full mode = the same recipe for more steps, on a GPU: bf16 autocast + channels_last
     run = train_vae(data, 2, seed=0, amp=True, channels_last=True, progress=False)
     assert math.isfinite(nelbo(run.model, x_test[:100])["nelbo"]) and len(run.history["loss"]) == 2
+
+
+def test_saved_vae_loads_back_identical(tmp_path, monkeypatch):
+    from aigc_course.chapters import ch04_vae
+
+    monkeypatch.setenv("AIGC_BUILD_DIR", str(tmp_path))
+    vae = ConvVAE(latent_dim=5, width=8)
+    ch04_vae.save_vae(vae, "vae-test")
+    back = ch04_vae.load_vae("vae-test")
+    assert back.latent_dim == 5 and not back.training
+    assert all(torch.equal(a, b) for a, b in zip(vae.state_dict().values(), back.state_dict().values()))
+    with pytest.raises(FileNotFoundError, match="run notebook missing first"):
+        ch04_vae.load_vae("missing")

@@ -23,7 +23,7 @@ class ConvVAE(nn.Module):
         super().__init__()
         if latent_dim < 1 or width < 1:
             raise ValueError(f"latent_dim={latent_dim!r} and width={width!r} must be positive integers")
-        self.latent_dim = latent_dim
+        self.latent_dim, self.width = latent_dim, width
         w = width
         self.encoder = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1), nn.ELU(),            # 28 → 14

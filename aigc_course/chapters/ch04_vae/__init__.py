@@ -1,17 +1,21 @@
 """Chapter 4 (variational autoencoders): the recipe, the budgets, the exercises, and the 1-D toy (:mod:`.toy`)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from ...data.datasets import ImageData
 from ...exercises import Exercise, ExerciseSet
 from ...models.vae import ConvVAE
 from ...runtime import Budget
+from ...train.checkpoint import check_compatible, load_checkpoint, save_checkpoint
+from ...train.dcgan import generator_path
 from ...train.supervised import FitRun, fit
 from ...train.vae import bernoulli_log_likelihood, gaussian_kl, vae_loss
 from . import toy
 
-__all__ = ["BUDGETS", "QUICK_STEPS", "exercises", "toy", "train_vae"]
+__all__ = ["BUDGETS", "QUICK_STEPS", "exercises", "load_vae", "save_vae", "toy", "train_vae"]
 
 QUICK_STEPS = 3000  # the main model's quick budget: about 3 minutes on a 2-core CPU (4,000 until 2026-12-03)
 
@@ -32,6 +36,24 @@ def train_vae(data: ImageData, steps: int, latent_dim: int = 32, beta: float = 1
     model = ConvVAE(latent_dim=latent_dim)
     loader = data.loader(batch_size, device=device, seed=seed, drop_last=True, value_range=(0.0, 1.0))
     return fit(model, loader, vae_loss(beta), steps, lr=lr, schedule="cosine", **fit_options)
+
+
+def save_vae(vae: ConvVAE, name: str = "04_vae") -> Path:
+    """Save the chapter's trained VAE (atomically) beside the saved generators, for chapter 10's comparison."""
+    return save_checkpoint({"format": "aigc-vae-v1", "latent_dim": vae.latent_dim, "width": vae.width,
+                            "vae": vae.state_dict()}, generator_path(name))
+
+
+def load_vae(name: str = "04_vae") -> ConvVAE:
+    """The VAE :func:`save_vae` saved, in eval mode on the CPU (``FileNotFoundError`` if chapter 4 has not run)."""
+    path = generator_path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved VAE at {path}; run notebook {name} first")
+    state = load_checkpoint(path, required=("latent_dim", "width", "vae"))
+    vae = ConvVAE(latent_dim=int(state["latent_dim"]), width=int(state["width"]))
+    check_compatible(vae, state["vae"], "VAE", path)
+    vae.load_state_dict(state["vae"])
+    return vae.eval()
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

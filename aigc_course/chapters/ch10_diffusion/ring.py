@@ -20,7 +20,15 @@ from ...data.toy import RING_CENTERS as CENTERS
 from ...data.toy import RING_STD, ring_of_gaussians
 from ...metrics.modes import mode_stats
 from ...models.diffusion import MLPDenoiser
-from ...train.diffusion import DiffusionRun, NoiseSchedule, fit_diffusion, q_sample, sample
+from ...train.diffusion import (
+    DiffusionRun,
+    NoiseSchedule,
+    Prediction,
+    fit_diffusion,
+    q_sample,
+    sample,
+    split_prediction,
+)
 
 BATCH = 256  # chapter 1's batch on the same points
 SCHEDULE = NoiseSchedule.make("linear", 1000)  # Ho et al. (2020)'s T = 1000, β from 1e-4 to 0.02
@@ -43,9 +51,12 @@ def optimal_eps(x_t: torch.Tensor, t: torch.Tensor, schedule: NoiseSchedule = SC
 
 @torch.no_grad()
 def score_error(model: torch.nn.Module, schedule: NoiseSchedule = SCHEDULE, n: int = 20_000,
-                seed: int = 123) -> dict[str, float]:
+                seed: int = 123, prediction: Prediction = "epsilon") -> dict[str, float]:
     """The loss split on fresh data: ``loss`` = E‖ε − ε_θ‖², ``irreducible`` = E‖ε − ε*‖², ``score_error`` =
-    E‖ε_θ − ε*‖² (each a mean per coordinate, t uniform). loss ≈ irreducible + score_error."""
+    E‖ε_θ − ε*‖² (each a mean per coordinate, t uniform). loss ≈ irreducible + score_error.
+
+    A network that predicts x_0 or v is scored through the ε̂ its output implies (``split_prediction``),
+    so the three parameterisations are compared on one scale."""
     x0 = ring_of_gaussians(n, std=RING_STD, seed=seed)
     g = torch.Generator().manual_seed(seed + 1)  # not ``seed``: that stream drew x0's own noise
     t = torch.randint(schedule.steps, (n,), generator=g)
@@ -53,7 +64,7 @@ def score_error(model: torch.nn.Module, schedule: NoiseSchedule = SCHEDULE, n: i
     x_t = q_sample(x0, t, noise, schedule)
     was_training = model.training
     model.eval()
-    pred = model(x_t, t).float()
+    pred = split_prediction(x_t, model(x_t, t).float(), t, schedule, prediction)[1]
     model.train(was_training)
     best = optimal_eps(x_t, t, schedule)
     return {"loss": float((pred - noise).pow(2).mean()), "irreducible": float((best - noise).pow(2).mean()),
@@ -71,18 +82,19 @@ class RingDiffusionRun:
 
 
 def train_ring_diffusion(seed: int, steps: int, n_samples: int = 5000, sampler: str = "ddim",
-                         sample_steps: int = 100) -> RingDiffusionRun:
+                         sample_steps: int = 100, prediction: Prediction = "epsilon") -> RingDiffusionRun:
     """Train an :class:`MLPDenoiser` on chapter 1's ring data (same points, batch and seed) for ``steps`` steps,
     then draw ``n_samples`` points from its EMA copy with DDIM (``sample_steps``) or ancestral DDPM (all 1,000).
+    ``prediction``: what the network outputs (ε, x_0 or v); the loss split is on the ε̂ it implies.
 
     No clipping of x̂_0: the ring's radius is 2, outside the [−1, 1] that image models clip to.
     """
     points = ring_of_gaussians(100_000, std=RING_STD, seed=seed)
     loader = TensorLoader(points, torch.zeros(len(points)), batch_size=BATCH, seed=seed, drop_last=True)
     torch.manual_seed(seed)
-    run = fit_diffusion(MLPDenoiser(), loader, steps, schedule=SCHEDULE, lr=LR, lr_schedule=LR_SCHEDULE,
-                        ema_decay=EMA_DECAY, seed=seed, progress=False)
+    run = fit_diffusion(MLPDenoiser(), loader, steps, schedule=SCHEDULE, prediction=prediction, lr=LR,
+                        lr_schedule=LR_SCHEDULE, ema_decay=EMA_DECAY, seed=seed, progress=False)
     samples = sample(run.denoiser, n_samples, (2,), SCHEDULE, sampler=sampler, steps=sample_steps, clip=False,
-                     seed=seed + 100, batch_size=n_samples)
+                     prediction=prediction, seed=seed + 100, batch_size=n_samples)
     return RingDiffusionRun(run=run, samples=samples, final=mode_stats(samples, CENTERS, RING_STD),
-                            errors=score_error(run.denoiser))
+                            errors=score_error(run.denoiser, prediction=prediction))
