@@ -202,7 +202,8 @@ def test_committed_ring_diffusion_table_backs_chapter_10s_claims():
     # Section 2: predicting x_0 is worse than ε on every seed (score error and HQ); ε and v overlap (not ranked).
     assert all(x > e for x, e in zip(rows["sample_score_error"]["values"], rows["score_error"]["values"]))
     assert all(x < e for x, e in zip(rows["sample_ddim100_hq"]["values"], rows["ddim100_hq"]["values"]))
-    assert rows["v_prediction_score_error"]["min"] < rows["score_error"]["max"] < rows["v_prediction_score_error"]["max"]
+    v = rows["v_prediction_score_error"]
+    assert v["min"] < rows["score_error"]["max"] < v["max"]
 
 
 def test_pix2pix_colour_quick_scores_every_row_against_the_grey_baseline():

@@ -62,9 +62,10 @@ def test_ddpm_step_equals_diffusers(kind, prediction):
         assert (ours - theirs).abs().max() <= 1e-6, (t, (ours - theirs).abs().max())
 
 
+@pytest.mark.parametrize("rederive", [True, False])
 @pytest.mark.parametrize("eta", [0.0, 1.0])
 @pytest.mark.parametrize("prediction", ["epsilon", "v_prediction"])
-def test_ddim_timesteps_and_steps_equal_diffusers(prediction, eta):
+def test_ddim_timesteps_and_steps_equal_diffusers(prediction, eta, rederive):
     from diffusers import DDIMScheduler
 
     schedule = NoiseSchedule.make("linear", 1000)
@@ -75,8 +76,8 @@ def test_ddim_timesteps_and_steps_equal_diffusers(prediction, eta):
     x, out, noise = _x(0), _x(1), _x(2)
     for i in (0, 1, 25, 48, 49):
         t_prev = ts[i + 1] if i + 1 < len(ts) else -1
-        theirs = ref.step(out, ts[i], x, eta=eta, variance_noise=noise).prev_sample
-        ours = ddim_step(x, out, ts[i], t_prev, schedule, eta, noise, prediction)
+        theirs = ref.step(out, ts[i], x, eta=eta, variance_noise=noise, use_clipped_model_output=rederive).prev_sample
+        ours = ddim_step(x, out, ts[i], t_prev, schedule, eta, noise, prediction, rederive_eps=rederive)
         assert (ours - theirs).abs().max() <= 1e-6, (ts[i], (ours - theirs).abs().max())
 
 
@@ -259,3 +260,31 @@ def test_chapter_exercises_accept_the_answer_and_reject_the_classic_mistakes():
     assert exercises.check("guide", lambda c, u, s: u + s * (c - u))
     assert not exercises.check("guide", lambda c, u, s: c + s * (u - c))  # the difference the wrong way round
     assert not exercises.check("guide", lambda c, u, s: (1 + s) * c - s * u)  # Ho & Salimans' w used as scale
+
+
+def test_the_quick_bar_fails_when_any_point_is_missed():
+    from aigc_course.chapters import ch10_diffusion as ch10
+
+    good = {"ring_modes": 8, "ring_hq": 0.7, "cfg_requested_class_acc": 0.97, "diffusers_max_abs_diff": 1e-6,
+            "cfg_scales": {"3.0": {"asked_digit": 0.99}},
+            "pitfall_keep_network_eps": {"scale": 3.0, "asked_digit": 0.3}}
+    assert ch10.meets(good, ch10.QUICK_BAR)
+    for key, bad in (("ring_modes", 7), ("ring_hq", 0.5), ("cfg_requested_class_acc", 0.8),
+                     ("diffusers_max_abs_diff", 0.1), ("pitfall_keep_network_eps", {"scale": 3.0, "asked_digit": 1.0})):
+        assert not ch10.meets({**good, key: bad}, ch10.QUICK_BAR), key
+
+
+def test_the_sampler_guides_with_one_batched_pass_equal_to_two_separate_calls():
+    from aigc_course.train.diffusion import _predict
+
+    torch.manual_seed(0)
+    model = DiffusionUNet(1, 8, (1, 2), n_classes=3).eval()
+    for p in model.parameters():  # leave the zero init so the outputs are not all zero
+        p.data.normal_(0, 0.1)
+    x, labels = _x(0, (4, 1, 8, 8)), torch.tensor([0, 1, 2, 0])
+    tt = torch.full((4,), 500)
+    with torch.no_grad():
+        cond, uncond = model(x, tt, labels), model(x, tt, torch.full_like(labels, 3))
+        assert (cond - uncond).abs().max() > 1e-3  # the label matters, so the test can fail
+        for scale in (0.0, 1.0, 2.5):
+            assert torch.allclose(_predict(model, x, 500, labels, scale), guide(cond, uncond, scale), atol=1e-5)

@@ -17,7 +17,9 @@ are 0-based here, as in ``diffusers``: index t in 0 … T−1 is the paper's t +
 5. Classifier-free guidance (Ho & Salimans 2022): ε̃ = ε_u + s (ε_c − ε_u) (:func:`guide`).
 
 The steps are checked against ``diffusers``' ``DDPMScheduler`` and ``DDIMScheduler`` in the tests; the
-defaults (clipping x̂_0 to [−1, 1], ᾱ_prev = 1 past the last step) are theirs.
+defaults (clipping x̂_0 to [−1, 1], ᾱ_prev = 1 past the last step) are theirs, except one: after clipping,
+DDIM re-derives ε̂ from the clipped x̂_0 (GLIDE's choice, ``use_clipped_model_output=True`` there), without
+which classifier-free guidance above 1 ruins the samples (measured in chapter 10).
 """
 from __future__ import annotations
 
@@ -166,12 +168,17 @@ def ddim_timesteps(train_steps: int, steps: int) -> list[int]:
 
 def ddim_step(x_t: torch.Tensor, output: torch.Tensor, t: int, t_prev: int, schedule: NoiseSchedule,
               eta: float = 0.0, noise: torch.Tensor | None = None, prediction: Prediction = "epsilon",
-              clip: bool = True) -> torch.Tensor:
+              clip: bool = True, rederive_eps: bool = True) -> torch.Tensor:
     """One DDIM step x_t → x_{t_prev} (Song et al. 2021, eq. 12); ``t_prev < 0`` means ᾱ_prev = 1 (the end).
 
     x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε̂ + σ z, σ = η √((1 − ᾱ_prev)/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_prev)).
-    η = 0 is the deterministic sampler; η = 1 with consecutive steps is DDPM's. As in ``diffusers``, ε̂ is
-    the network's, not recomputed from the clipped x̂_0.
+    η = 0 is the deterministic sampler; η = 1 with consecutive steps is DDPM's.
+
+    ``clip`` clamps x̂_0 to [−1, 1]; ``rederive_eps`` then recomputes ε̂ = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t) from the
+    clamped x̂_0, so the step stays on a line through x_t (GLIDE's choice; ``diffusers``' DDIMScheduler with
+    ``use_clipped_model_output=True``). ``rederive_eps=False`` keeps the network's ε̂ (``diffusers``' default):
+    with classifier-free guidance above 1 that mixes a clamped x̂_0 with an extrapolated ε̂, and chapter 10
+    measures what it does to the samples.
     """
     abar = schedule.alphas_cumprod
     t, t_prev = int(t), int(t_prev)
@@ -179,6 +186,8 @@ def ddim_step(x_t: torch.Tensor, output: torch.Tensor, t: int, t_prev: int, sche
     x0, eps = split_prediction(x_t, output, t, schedule, prediction)
     if clip:
         x0 = x0.clamp(-1, 1)
+        if rederive_eps:
+            eps = (x_t - abar_t.sqrt() * x0) / (1 - abar_t).sqrt()
     sigma = eta * ((1 - abar_prev) / (1 - abar_t) * (1 - abar_t / abar_prev)).sqrt()
     x_prev = abar_prev.sqrt() * x0 + (1 - abar_prev - sigma ** 2).sqrt() * eps
     if eta > 0:
@@ -189,13 +198,13 @@ def ddim_step(x_t: torch.Tensor, output: torch.Tensor, t: int, t_prev: int, sche
 
 
 def _predict(model: nn.Module, x: torch.Tensor, t: int, labels: torch.Tensor | None, scale: float) -> torch.Tensor:
-    """The model's output at (x, t), guided by ``scale`` when it is class-conditional and scale != 1."""
+    """The model's output at (x, t), guided by ``scale`` if class-conditional (two passes unless scale is 0 or 1)."""
     tt = torch.full((len(x),), t, device=x.device, dtype=torch.long)
     if labels is None:
         return model(x, tt).float()
-    if scale == 1.0:
-        return model(x, tt, labels).float()
     null = torch.full_like(labels, model.n_classes)  # the "no class" label the model was trained with
+    if scale in (0.0, 1.0):  # one pass: the unconditional or the conditional model, exactly what guide() returns
+        return model(x, tt, labels if scale == 1.0 else null).float()
     both = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([labels, null])).float()
     cond, uncond = both.chunk(2)
     return guide(cond, uncond, scale)
@@ -205,12 +214,14 @@ def _predict(model: nn.Module, x: torch.Tensor, t: int, labels: torch.Tensor | N
 def sample(model: nn.Module, n: int, shape: tuple[int, ...], schedule: NoiseSchedule, *,
            sampler: Literal["ddpm", "ddim"] = "ddim", steps: int = 50, eta: float = 0.0,
            labels: torch.Tensor | None = None, guidance: float = 1.0, prediction: Prediction = "epsilon",
-           clip: bool = True, seed: int = 0, batch_size: int = 500, keep: int = 0) -> torch.Tensor:
+           clip: bool = True, rederive_eps: bool = True, seed: int = 0, batch_size: int = 500,
+           keep: int = 0) -> torch.Tensor:
     """Draw ``n`` samples of ``shape`` (e.g. (1, 28, 28)) from noise, on the CPU.
 
     ``sampler="ddpm"`` runs all T ancestral steps (``steps`` is ignored); ``"ddim"`` runs ``steps`` of them.
     A class-conditional model (``model.n_classes > 0``) takes ``labels`` (N,), by default 0, 1, …, K−1, 0, …;
-    ``guidance`` is the classifier-free guidance scale of :func:`guide`. ``keep > 0`` returns, instead,
+    ``guidance`` is the classifier-free guidance scale of :func:`guide`; ``clip`` and ``rederive_eps`` are
+    :func:`ddim_step`'s (DDPM's step uses x̂_0 only). ``keep > 0`` returns, instead,
     the trajectory: (keep, n, *shape), ``keep`` evenly spaced states from x_T to x_0, for an animation.
     """
     check_choice("sampler", sampler, SAMPLERS)
@@ -242,7 +253,7 @@ def sample(model: nn.Module, n: int, shape: tuple[int, ...], schedule: NoiseSche
                 x = ddpm_step(x, output, t, schedule, z if t > 0 else None, prediction, clip)
             else:
                 t_prev = ts[j + 1] if j + 1 < len(ts) else -1
-                x = ddim_step(x, output, t, t_prev, schedule, eta, z, prediction, clip)
+                x = ddim_step(x, output, t, t_prev, schedule, eta, z, prediction, clip, rederive_eps)
             if j + 1 in marks:
                 traj.append(x.cpu())
         out.append(x.float().cpu())
