@@ -109,6 +109,7 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
     if world == 1:
         dev = pick_device(device)  # says what it picked, and refuses a device that is not there
     seed_everything(seed)  # identical initial weights on every rank
+    version = source_version()  # the code that trains, read before training (the tree may change meanwhile)
     out = Path(out) if out is not None else Path("runs") / name
     data = load_dataset(recipe.dataset, "train", data_dir=data_dir, verbose=dist_utils.is_main())
     loader = data.loader(batch_size, device=dev, seed=seed, drop_last=True, rank=rank, world_size=world)
@@ -127,7 +128,7 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
     if dist_utils.is_main():
         _record_segment(out, name, resume, {
             "command": command or f"run_recipe({name!r}, steps={steps}, seed={seed}, batch_size={batch_size})",
-            **source_version(), "until_step": steps, "seed": seed, "batch_size": batch_size, "world_size": world,
+            **version, "until_step": steps, "seed": seed, "batch_size": batch_size, "world_size": world,
             "device": dev.type, "hardware": hardware(), "date": date.today().isoformat(),
             "train_seconds": round(run.train_seconds, 1)})
         grid = out / "samples.png"
