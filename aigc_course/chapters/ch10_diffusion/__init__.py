@@ -12,7 +12,7 @@ from ...runtime import Budget
 from ...train.diffusion import NoiseSchedule, ddim_step, guide, q_sample
 from . import mnist, ring
 
-__all__ = ["BUDGETS", "exercises", "mnist", "ring"]
+__all__ = ["BUDGETS", "QUICK_BAR", "exercises", "meets", "mnist", "ring"]
 
 # The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
 BUDGETS = {
@@ -20,6 +20,22 @@ BUDGETS = {
     "MNIST_STEPS": Budget(mnist.QUICK_STEPS, mnist.FULL_STEPS),  # the live MNIST run
     "N_EVAL": Budget(200, 2_000),  # samples per judged setting of the shipped model (guidance, DDIM steps)
 }
+
+# What the quick-mode notebook must show (tests/test_notebooks.py checks its recorded results): the ring's 8 modes
+# with a high-quality fraction at least chapter 1's WGAN-GP mean over five seeds (0.60, ring_diffusion.json);
+# the shipped model drawing the asked digit at the chapter's guidance scale; our DDIM trajectory equal to
+# diffusers'; and the pitfall of section 7 visible (keeping the network's ε̂ after clamping loses digits).
+QUICK_BAR = {"ring_modes": 8, "ring_hq": 0.6, "asked_digit": 0.9, "diffusers_max_abs_diff": 1e-4}
+
+
+def meets(results: dict, bar: dict) -> bool:
+    """Whether a run's recorded ``results`` show the chapter's points (see :data:`QUICK_BAR`)."""
+    pitfall = results["pitfall_keep_network_eps"]
+    return (results["ring_modes"] >= bar["ring_modes"] and results["ring_hq"] >= bar["ring_hq"]
+            and results["cfg_requested_class_acc"] >= bar["asked_digit"]
+            and results["diffusers_max_abs_diff"] <= bar["diffusers_max_abs_diff"]
+            and pitfall["asked_digit"] < results["cfg_scales"][str(pitfall["scale"])]["asked_digit"])
+
 
 _SCHEDULE = NoiseSchedule.make("linear", 1000)
 
