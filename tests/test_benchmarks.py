@@ -180,6 +180,19 @@ def test_committed_ring_table_backs_chapter_1s_claims():
         assert all(ema_hq > raw_hq and ema_m >= raw_m for ema_hq, raw_hq, ema_m, raw_m in pairs)
 
 
+def test_diffusion_quick_judges_each_point_unguided_and_guided_beside_the_gans_curve():
+    result = _run("diffusion.py")
+    points = result["curves"]["0"]["points"]
+    assert [p["steps"] for p in points] == [5, 10] and points[1]["train_seconds"] > points[0]["train_seconds"]
+    for point in points:
+        assert 0 <= point["unguided"]["confident_rate"] <= 1 and 0 <= point["guided"]["asked_digit"] <= 1
+        assert point["unguided"]["fid"] > 0 and point["guided"]["ms_per_image"] > 0
+    assert result["gan"]["row"] == "pad-32-lr-1e-3-ema" and result["gan"]["points"][0]["train_seconds"] > 60
+    # a few seconds of training: the GAN has no scored point that early, so there is nothing to compare against
+    early = result["by_steps"]["10"]
+    assert early["seeds"] == 1 and early["gan_confident_rate_at_same_seconds"] is None
+
+
 def test_ring_diffusion_quick_reports_both_samplers_and_the_wgangp_beside():
     result = _run("ring_diffusion.py")
     assert result["seeds"] == [0, 1] and result["steps"] == 30
