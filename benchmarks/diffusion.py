@@ -126,11 +126,10 @@ def main(argv: list[str] | None = None) -> dict:
     train = load_dataset("mnist", "train", data_dir=data_dir)
     real = to_unit_range(load_dataset("mnist", "test", data_dir=data_dir).images)
     floor = fid_floor(real, load_classifier("mnist"), args.samples)
-    saved = json.loads(TABLE.read_text()) if TABLE.exists() and not args.quick else {}
     result = {"benchmark": "diffusion_mnist", "config": mnist.MNIST.record(), "guidance": GUIDANCE,
               "samples": args.samples, "fid_floor": round(floor, 3), "data_source": train.source,
               "date": date.today().isoformat(), "hardware": hardware(), "torch_threads": torch.get_num_threads(),
-              "curves": dict(saved.get("curves", {})), "sampling": saved.get("sampling"), "gan": gan_curve()}
+              "curves": {}, "sampling": None, "gan": gan_curve()}  # this run's; save() merges the table's
     if args.sampling_only:
         model, record = load_trained("ddpm-mnist")
         rows = {}
@@ -148,16 +147,23 @@ def main(argv: list[str] | None = None) -> dict:
             with tempfile.TemporaryDirectory() as workdir:
                 result["curves"][str(seed)] = curve(seed, train, real, args.max_steps, args.every, args.samples,
                                                     floor, Path(workdir))
-            if args.save and not args.quick:  # after each seed, merged with what other processes saved meanwhile
-                fresh = json.loads(TABLE.read_text()) if TABLE.exists() else {}
-                result["curves"] = {**fresh.get("curves", {}), **result["curves"]}
-                result["sampling"] = fresh.get("sampling", result["sampling"])
-                write_json(TABLE, summarise(result))
-    result = summarise(result)
+            if args.save and not args.quick:  # after each seed, so a stopped run keeps the seeds it finished
+                result = save(result, TABLE)
     if args.save and not args.quick and args.sampling_only:
-        write_json(TABLE, result)
+        result = save(result, TABLE)
+    result = summarise(result)
     print(json.dumps(result))
     return result
+
+
+def save(result: dict, path: Path) -> dict:
+    """Write ``result`` merged with the table at ``path`` as it is now (other processes may have saved seeds or
+    the sampling rows since this one started): this run's curves and sampling rows win, the rest is kept."""
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    merged = {**result, "curves": {**saved.get("curves", {}), **result["curves"]},
+              "sampling": result["sampling"] or saved.get("sampling")}
+    write_json(path, summarise(merged))
+    return merged
 
 
 def summarise(result: dict) -> dict:

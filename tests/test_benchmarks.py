@@ -193,6 +193,24 @@ def test_diffusion_quick_judges_each_point_unguided_and_guided_beside_the_gans_c
     assert early["seeds"] == 1 and early["gan_confident_rate_at_same_seconds"] is None
 
 
+def test_diffusion_save_keeps_what_another_process_saved_meanwhile(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from diffusion import save
+    finally:
+        sys.path.remove(str(BENCH))
+    point = {"steps": 5, "train_seconds": 1.0, "unguided": {"confident_rate": 0.1, "fid": 9.0},
+             "guided": {"asked_digit": 0.2}}
+    path = tmp_path / "t.json"
+    gan = {"points": [{"train_seconds": 100.0, "confident_rate": 0.7}]}
+    path.write_text(json.dumps({"curves": {"0": {"points": [point]}}, "sampling": None, "gan": gan}))
+    save({"curves": {}, "sampling": {"rows": {"ddim-10": {}}}, "gan": gan}, path)  # a sampling-only process
+    save({"curves": {"1": {"points": [point]}}, "sampling": None, "gan": gan}, path)  # then a second seed
+    table = json.loads(path.read_text())
+    assert set(table["curves"]) == {"0", "1"} and table["sampling"] == {"rows": {"ddim-10": {}}}
+    assert table["by_steps"]["5"]["seeds"] == 2
+
+
 def test_ring_diffusion_quick_reports_both_samplers_and_the_wgangp_beside():
     result = _run("ring_diffusion.py")
     assert result["seeds"] == [0, 1] and result["steps"] == 30
