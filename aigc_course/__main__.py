@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from .recipes import RECIPES, DiffusionRecipe, export_recipe, run_recipe
+from .recipes import RECIPES, SHIPPABLE, export_recipe, run_recipe
 from .runtime import DEVICES
 from .train.checkpoint import CheckpointError
 
@@ -22,7 +22,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    recipes = "\n".join(f"  {name:<14} {r.description}" for name, r in RECIPES.items())
+    recipes = "\n".join(f"  {name:<15} {r.description}" for name, r in RECIPES.items())
     parser = argparse.ArgumentParser(
         prog="python -m aigc_course", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="AIGC Course command line.", epilog=f"recipes:\n{recipes}\n\n"
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--data-dir", help="dataset folder (default: $DATA_DIR, else data/)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    shippable = sorted(k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe))
+    shippable = sorted(SHIPPABLE)
     export = sub.add_parser("export", help="ship a trained run's weights in the package, with provenance")
     export.add_argument("recipe", choices=shippable, help="whose weights")
     export.add_argument("--run", required=True, help="the --out folder of `train` (checkpoint.pt, provenance.json)")

@@ -2,7 +2,9 @@
 
 ``python -m aigc_course train dcgan-mnist --steps 2000`` trains chapter 2's model (the row its
 ablation names ``chapter``), through the same :func:`~aigc_course.train.fit_gan`, and works under
-``torchrun`` too; ``ddpm-mnist`` trains chapter 10's diffusion model through ``fit_diffusion``.
+``torchrun`` too; ``ddpm-mnist`` trains chapter 10's diffusion model through ``fit_diffusion``;
+``inpaint-photos`` and ``fast-style`` train chapter 7's inpainting and feed-forward style networks on crops of
+the training photos, through the chapter's own training functions.
 Each recipe is read from its chapter's configuration, never copied, so a change
 of the chapter's model changes the recipe. This module and the CLI sit on top of the chapters, like
 the notebooks; the library below never imports them.
@@ -10,16 +12,19 @@ the notebooks; the library below never imports them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 from torchvision.utils import save_image
 
 from . import shipped
 from .chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
+from .chapters import ch07_inpainting_and_style as ch07
 from .chapters.ch10_diffusion import mnist as ch10_mnist
 from .data import load_dataset
 from .runtime import check_choice, check_int, hardware, seed_everything, source_version, write_json
@@ -30,6 +35,7 @@ from .train.checkpoint import CHECKPOINT_NAME, CheckpointError, check_compatible
 from .train.dcgan import Ablation, DCGANConfig
 from .train.diffusion import DiffusionRun, fit_diffusion
 from .train.diffusion import sample as sample_diffusion
+from .train.supervised import FitRun
 
 SHAPES = {"mnist": (1, 28), "cifar10": (3, 32)}  # channels and side of each recipe's images
 
@@ -78,13 +84,39 @@ class DiffusionRecipe:
         return self.config.batch_size
 
 
-RECIPES: dict[str, Recipe | DiffusionRecipe] = {
+@dataclass(frozen=True)
+class PhotoRecipe:
+    """A photo chapter's network: trained on crops of the training photos by its chapter's own function.
+
+    ``fit(config, steps, seed=, data_dir=, device=, **fit_options) -> FitRun`` trains it; ``preview(model,
+    data_dir)`` returns images in [0, 1] of what it does to held-out photos (written as ``samples.png``)."""
+
+    description: str
+    config: ch07.InpaintConfig | ch07.FastStyleConfig
+    steps: int  # default budget in optimiser steps
+    fit: Callable[..., FitRun]
+    preview: Callable[[nn.Module, str | Path | None], torch.Tensor]
+
+    @property
+    def batch_size(self) -> int:
+        return self.config.batch_size
+
+
+RECIPES: dict[str, Recipe | DiffusionRecipe | PhotoRecipe] = {
     "dcgan-mnist": Recipe.from_ablation("chapter 2", ch02_dcgan_mnist.ABLATION),
     "dcgan-cifar10": Recipe.from_ablation("chapter 3", ch03_dcgan_cifar10.ABLATION),
     "ddpm-mnist": DiffusionRecipe(description="class-conditional DDPM on MNIST, chapter 10's model (ε-prediction "
                                               "U-Net, classifier-free guidance)", dataset="mnist",
                                   config=ch10_mnist.MNIST, steps=ch10_mnist.SHIPPED_STEPS, guidance=3.0),
+    "inpaint-photos": PhotoRecipe(description="inpainting network on 64x64 crops of the training photos with "
+                                              "free-form holes, chapter 7's model", config=ch07.INPAINT["quick"],
+                                  steps=ch07.SHIPPED_INPAINT_STEPS, fit=ch07.fit_inpaint_recipe,
+                                  preview=ch07.preview_inpainting),
+    "fast-style": PhotoRecipe(description="feed-forward style network for The Starry Night, chapter 7's model",
+                              config=ch07.FAST_STYLE, steps=ch07.SHIPPED_FAST_STEPS, fit=ch07.fit_fast_style_recipe,
+                              preview=ch07.preview_fast_style),
 }
+SHIPPABLE = tuple(k for k, r in RECIPES.items() if isinstance(r, (DiffusionRecipe, PhotoRecipe)))
 
 
 PROVENANCE = "provenance.json"  # written beside the checkpoint: how the run was made
@@ -93,7 +125,7 @@ PROVENANCE = "provenance.json"  # written beside the checkpoint: how the run was
 def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: str | Path | None = None,
                resume: bool = False, seed: int = 0, batch_size: int | None = None,
                data_dir: str | Path | None = None, progress: bool = True,
-               command: str | None = None) -> GANRun | DiffusionRun:
+               command: str | None = None) -> GANRun | DiffusionRun | FitRun:
     """Train recipe ``name``; write ``checkpoint.pt``, ``samples.png`` and ``provenance.json`` into ``out``.
 
     ``provenance.json`` lists each training segment (a first run, then each ``resume``): its command,
@@ -111,16 +143,25 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
     seed_everything(seed)  # identical initial weights on every rank
     version = source_version()  # the code that trains, read before training (the tree may change meanwhile)
     out = Path(out) if out is not None else Path("runs") / name
-    data = load_dataset(recipe.dataset, "train", data_dir=data_dir, verbose=dist_utils.is_main())
-    loader = data.loader(batch_size, device=dev, seed=seed, drop_last=True, rank=rank, world_size=world)
     every = max(1, min(500, steps))
+    value_range = (-1, 1)
+    if isinstance(recipe, PhotoRecipe):
+        if world > 1:
+            raise ValueError(f"recipe {name!r} trains in one process; run it without torchrun")
+        run: GANRun | DiffusionRun | FitRun = recipe.fit(
+            replace(recipe.config, batch_size=batch_size), steps, seed=seed, data_dir=data_dir, device=dev,
+            checkpoint_dir=out, checkpoint_every=every, resume=resume, progress=progress)
+        samples = lambda: recipe.preview(run.model, data_dir)
+        value_range = (0, 1)
+    else:
+        data = load_dataset(recipe.dataset, "train", data_dir=data_dir, verbose=dist_utils.is_main())
+        loader = data.loader(batch_size, device=dev, seed=seed, drop_last=True, rank=rank, world_size=world)
     if isinstance(recipe, DiffusionRecipe):
-        run: GANRun | DiffusionRun = fit_diffusion(recipe.config.build(), loader, steps, seed=seed,
-                                                   checkpoint_dir=out, checkpoint_every=every, resume=resume,
-                                                   progress=progress, **recipe.config.fit_kwargs())
+        run = fit_diffusion(recipe.config.build(), loader, steps, seed=seed, checkpoint_dir=out,
+                            checkpoint_every=every, resume=resume, progress=progress, **recipe.config.fit_kwargs())
         samples = lambda: sample_diffusion(run.denoiser, 64, ch10_mnist.SHAPE, run.schedule, steps=50,
                                            guidance=recipe.guidance, seed=seed)  # DDIM-50, digits 0–9 by row
-    else:
+    elif isinstance(recipe, Recipe):
         G, D = recipe.build()
         run = fit_gan(G, D, loader, steps, seed=seed, checkpoint_dir=out, checkpoint_every=every,
                       resume=resume, progress=progress, **recipe.train)
@@ -132,7 +173,7 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
             "device": dev.type, "hardware": hardware(), "date": date.today().isoformat(),
             "train_seconds": round(run.train_seconds, 1)})
         grid = out / "samples.png"
-        save_image(samples(), grid, nrow=8, normalize=True, value_range=(-1, 1))
+        save_image(samples(), grid, nrow=8, normalize=True, value_range=value_range)
         print(f"[train] {name}: {steps} steps on {world} x {dev.type} in {run.train_seconds:.0f} s")
         print(f"[train] checkpoint: {run.checkpoint}")
         print(f"[train] samples:    {grid}")
@@ -154,9 +195,9 @@ def _record_segment(out: Path, name: str, resume: bool, segment: dict[str, Any])
 def export_recipe(name: str, run_dir: str | Path, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[Path, Path]:
     """Ship the trained network of run ``run_dir`` (the EMA copy where there is one) with its provenance.
 
-    Only diffusion recipes ship weights so far (chapter 10); the DCGAN chapters reach their results live.
+    Diffusion and photo recipes ship weights (chapters 10 and 7); the DCGAN chapters reach their results live.
     """
-    check_choice("recipe", name, [k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe)])
+    check_choice("recipe", name, SHIPPABLE)
     run_dir = Path(run_dir)
     state = load_checkpoint(run_dir / CHECKPOINT_NAME, required=("model", "step"))
     if not (run_dir / PROVENANCE).exists():
@@ -176,7 +217,7 @@ def export_recipe(name: str, run_dir: str | Path, folder: str | Path = shipped.W
 
 def load_trained(name: str, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[nn.Module, dict[str, Any]]:
     """(network in eval mode, provenance record) of recipe ``name``'s shipped weights, built by today's code."""
-    check_choice("recipe", name, [k for k, r in RECIPES.items() if isinstance(r, DiffusionRecipe)])
+    check_choice("recipe", name, SHIPPABLE)
     weights, record = shipped.load_weights(name, folder)
     model = RECIPES[name].config.build()
     check_compatible(model, weights, "model", Path(folder) / record["file"])

@@ -38,6 +38,11 @@ def save_rows(result: dict, path: Path, order: list[str]) -> None:
     write_json(path, {**result, "rows": {name: merged[name] for name in order if name in merged}})
 
 
+def committed_rows(path: Path) -> dict:
+    """The rows already committed at ``path`` (none if there is no table yet)."""
+    return json.loads(path.read_text())["rows"] if path.exists() else {}
+
+
 def finish(result: dict, path: Path, save: bool) -> dict:
     """End a run: write ``result`` to ``path`` if asked (never in --quick mode), print it as one JSON line."""
     if save:

@@ -13,10 +13,8 @@ mean over seeds and the [min, max] spread; the quick budget of the chapter is ch
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from datetime import date
-from pathlib import Path
 
 import torch
 
@@ -26,6 +24,7 @@ from aigc_course.runtime import default_data_dir, hardware
 from common import (  # this folder is on sys.path when a script in it runs
     RESULTS,
     add_run_arguments,
+    committed_rows,
     finish,
     parse_run_arguments,
     save_rows,
@@ -72,11 +71,6 @@ def main(argv: list[str] | None = None) -> dict:
         save_rows(result, path, order)
         print(f"[bench] saved {path}")
     return finish(result, path, False)
-
-
-def committed_rows(path: Path) -> dict:
-    """The rows already committed at ``path`` (none if there is no table yet)."""
-    return json.loads(path.read_text())["rows"] if path.exists() else {}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ part of the experiment and must be stated (and reproducible from a seed):
 - :func:`realistic_degradation` — a camera-like chain for the last section of chapter 6 (Wang et al. 2021's
   Real-ESRGAN uses a longer one): Gaussian blur, bicubic ×s, Gaussian noise, JPEG, each strength drawn per
   image from a seeded generator.
+- :func:`old_photo_degradation` — chapter 7's "old print": fading towards a sepia tint, blur, film grain, light
+  scratches and dust specks, JPEG; it also returns where the scratches and dust are (the defect mask).
 - :func:`add_gaussian_noise` — denoising's additive white Gaussian noise, σ on the 0–255 scale as papers
   state it (σ = 25 means 25/255 on [0, 1] images), not clipped unless asked (clipping changes the noise).
 
@@ -23,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ..runtime import check_float, check_int
+from .masks import make_masks
 
 
 def _check_images(images: torch.Tensor) -> None:
@@ -95,3 +98,54 @@ def realistic_degradation(hr: torch.Tensor, scale: int, seed: int = 0, blur: tup
         lr8 = (lr.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
         out.append(torch.from_numpy(_jpeg(np.ascontiguousarray(lr8), quality).copy()).permute(2, 0, 1))
     return torch.stack(out).float() / 255.0
+
+
+SEPIA = (0.78, 0.66, 0.48)  # the paper tone an old print fades towards (RGB in [0, 1])
+
+
+def old_photo_degradation(images: torch.Tensor, seed: int = 0, fade: tuple[float, float] = (0.55, 0.8),
+                          blur: tuple[float, float] = (0.4, 1.0), grain: tuple[float, float] = (4.0, 12.0),
+                          scratches: tuple[float, float] = (0.01, 0.04), dust: float = 0.004,
+                          jpeg: tuple[int, int] = (70, 95)) -> tuple[torch.Tensor, torch.Tensor]:
+    """An old print made from a clean photo: ``(degraded, defects)``, both (N, ·, H, W), float in [0, 1].
+
+    Per image, each strength drawn from a seeded generator: the photo keeps a share ``fade`` of its contrast
+    and colour, the rest goes to the :data:`SEPIA` paper tone after desaturation to grey; Gaussian blur of σ in
+    ``blur`` pixels; film grain, Gaussian noise of σ in ``grain`` (0–255 scale); light scratches (thin lines,
+    :func:`~aigc_course.data.masks.make_masks` ``"scratches"``, covering a fraction in ``scratches``) and dust
+    specks (a fraction ``dust`` of pixels, light or dark); JPEG at a quality in ``jpeg``. ``defects`` (N, 1, H, W)
+    is 1 on scratch and dust pixels: what a classical pipeline would have to detect before inpainting them.
+    """
+    _check_images(images)
+    if images.shape[1] != 3:
+        raise ValueError(f"old_photo_degradation needs RGB images (N, 3, H, W); got {tuple(images.shape)}")
+    for name, (lo, hi) in {"fade": fade, "blur": blur, "grain": grain, "scratches": scratches, "jpeg": jpeg}.items():
+        if not 0 <= lo <= hi:
+            raise ValueError(f"{name}={(lo, hi)!r} is not allowed; give a range (low, high) with 0 <= low <= high")
+    if not (fade[1] <= 1 and jpeg[1] <= 100 and 0 <= dust < 1):
+        raise ValueError(f"fade={fade!r}, jpeg={jpeg!r}, dust={dust!r}: fade lies in [0, 1], JPEG qualities in "
+                         f"0..100, dust in [0, 1)")
+    n, _, h, w = images.shape
+    g = torch.Generator().manual_seed(seed)
+    u = lambda lo_hi: lo_hi[0] + (lo_hi[1] - lo_hi[0]) * float(torch.rand((), generator=g))
+    lines = (make_masks(n, min(h, w), "scratches", fraction=scratches, seed=seed)[..., :h, :w]
+             if scratches[1] > 0 else torch.zeros(n, 1, h, w))
+    sepia = torch.tensor(SEPIA).view(3, 1, 1)
+    out, defects = [], []
+    for image, line in zip(images, lines):
+        keep = u(fade)
+        grey = image.mean(0, keepdim=True)
+        x = keep * image + (1 - keep) * (0.5 * grey + 0.5 * sepia)  # fading: contrast and colour go to paper
+        x = x.permute(1, 2, 0).double().numpy()
+        x = torch.from_numpy(np.ascontiguousarray(cv2.GaussianBlur(x, (0, 0), u(blur), borderType=cv2.BORDER_REFLECT)))
+        x = x.permute(2, 0, 1).float() + (u(grain) / 255.0) * torch.randn(3, h, w, generator=g)
+        specks = torch.rand(1, h, w, generator=g) < dust
+        dark = torch.rand(1, h, w, generator=g) < 0.3  # most dust prints light; some dark
+        brightness = 0.85 + 0.15 * torch.rand(1, h, w, generator=g)
+        x = torch.where(line.bool() | (specks & ~dark), brightness.expand(3, h, w), x)
+        x = torch.where(specks & dark, torch.full_like(x, 0.1), x)
+        x8 = (x.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+        quality = int(torch.randint(jpeg[0], jpeg[1] + 1, (), generator=g))
+        out.append(torch.from_numpy(_jpeg(np.ascontiguousarray(x8), quality).copy()).permute(2, 0, 1))
+        defects.append((line.bool() | specks).float())
+    return torch.stack(out).float() / 255.0, torch.stack(defects)
