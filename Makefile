@@ -68,11 +68,15 @@ nbval: install
 readme: install
 	$(BIN)/python -m aigc_course.catalog $(if $(wildcard build/notebook_times.json),--times build/notebook_times.json) --write-readme
 
-# Chapter 10's shipped diffusion weights, made by the repo's own commands (about an hour on one core of
-# this CPU): train the recipe (its default budget), then export the EMA weights with their provenance.
+# The shipped weights, made by the repo's own commands: train each recipe (its default budget), then export the
+# weights (the EMA copy where there is one) with their provenance. On one core of this CPU: ddpm-mnist about an
+# hour (chapter 10), inpaint-photos and fast-style (chapter 7) about half an hour each.
+SHIPPED := ddpm-mnist inpaint-photos fast-style
 weights: install
-	$(BIN)/python -m aigc_course train ddpm-mnist --out runs/ddpm-mnist
-	$(BIN)/python -m aigc_course export ddpm-mnist --run runs/ddpm-mnist
+	for r in $(SHIPPED); do \
+		$(BIN)/python -m aigc_course train $$r --out runs/$$r && \
+		$(BIN)/python -m aigc_course export $$r --run runs/$$r || exit 1; \
+	done
 
 clean:
 	rm -rf build

@@ -299,3 +299,16 @@ def test_the_committed_denoise_table_backs_the_chapters_quick_budget():
     quick = rows[f"dncnn {ch6.BUDGETS['DENOISE_STEPS'].quick}"]
     assert quick["n_seeds"] >= 3
     assert quick["spread"]["25"][0] >= rows["nlm-opencv"]["25"] + ch6.QUICK_BAR["denoise_gain_db"]
+
+
+def test_inpaint_time_to_quality_quick_scores_each_variant_against_the_classical_fills():
+    result = _run("inpaint_time_to_quality.py")
+    assert set(result["rows"]) == {"plain 3", "partial 3", "prior 3"} and result["test_crops"] == 16
+    assert set(result["classical"]) == {"telea", "ns", "biharmonic"}
+    best = max(s["psnr"] for s in result["classical"].values())
+    assert 15 < best < 45 and all(0 < s["sharpness"] < 1.5 for s in result["classical"].values())
+    for row in result["rows"].values():
+        seed = row["seeds"]["0"]
+        assert row["n_seeds"] == 1 and seed["gain"] == pytest.approx(seed["psnr"] - best)
+    # three steps of a zero-initialised residual barely move the biharmonic fill it starts from
+    assert result["rows"]["prior 3"]["psnr"] == pytest.approx(result["classical"]["biharmonic"]["psnr"], abs=0.3)

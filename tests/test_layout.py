@@ -51,7 +51,7 @@ FILES = sorted(PACKAGE.rglob("*.py"))
 def test_the_layout_has_chapters_and_a_library():
     chapters = {chapter_of(module_name(p)) for p in FILES} - {None}
     assert {"ch00_setup", "ch01_gan_math", "ch02_dcgan_mnist", "ch03_dcgan_cifar10", "ch04_vae",
-            "ch05_image_to_image", "ch06_super_resolution"} <= chapters
+            "ch05_image_to_image", "ch06_super_resolution", "ch07_inpainting_and_style"} <= chapters
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(PACKAGE)) for p in FILES])
