@@ -43,6 +43,14 @@ def committed_rows(path: Path) -> dict:
     return json.loads(path.read_text())["rows"] if path.exists() else {}
 
 
+def save_curve(result: dict, path: Path) -> None:
+    """Merge a time-to-quality run's rows, named ``"<name> <steps>"``, into the table at ``path``: the committed
+    rows stay unless this run measured them again, ordered by name, then by steps."""
+    order = sorted({**committed_rows(path), **result["rows"]}, key=lambda n: (n.split()[0], int(n.split()[1])))
+    save_rows(result, path, order)
+    print(f"[bench] saved {path}")
+
+
 def finish(result: dict, path: Path, save: bool) -> dict:
     """End a run: write ``result`` to ``path`` if asked (never in --quick mode), print it as one JSON line."""
     if save:

@@ -24,10 +24,9 @@ from aigc_course.runtime import default_data_dir, hardware
 from common import (  # this folder is on sys.path when a script in it runs
     RESULTS,
     add_run_arguments,
-    committed_rows,
     finish,
     parse_run_arguments,
-    save_rows,
+    save_curve,
     seed_row,
 )
 
@@ -67,9 +66,7 @@ def main(argv: list[str] | None = None) -> dict:
               "hardware": hardware(), "wall_seconds": round(time.perf_counter() - t0, 1)}
     path = RESULTS / "sr_time_to_quality.json"
     if args.save and not args.quick:
-        order = sorted({**committed_rows(path), **rows}, key=lambda n: (n.split()[0], int(n.split()[1])))
-        save_rows(result, path, order)
-        print(f"[bench] saved {path}")
+        save_curve(result, path)
     return finish(result, path, False)
 
 

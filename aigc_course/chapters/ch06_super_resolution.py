@@ -31,6 +31,7 @@ from ..metrics.colour import psnr, ssim
 from ..metrics.sharpness import gradient_energy
 from ..models.denoise import DnCNN
 from ..models.features import FeatureNet
+from ..models.inference import predict
 from ..models.pix2pix import PatchGAN
 from ..models.sr import ESPCN, SRResNet, residual_over_bicubic
 from ..runtime import Budget, check_choice, check_int
@@ -163,15 +164,9 @@ def train_srgan(pairs: dict[str, torch.Tensor], config: SRConfig, steps: int, G_
                        betas=(0.9, 0.999), **fit_options)
 
 
-@torch.no_grad()
 def upscale(G: nn.Module, lr: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
-    """G's HR output for LR images (N, 3, h, w), in eval mode, in batches; float in [0, 1] on the CPU."""
-    was = G.training
-    G.eval()
-    device = next(G.parameters()).device
-    out = torch.cat([G(lr[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(lr), batch_size)])
-    G.train(was)
-    return out.clamp(0, 1)
+    """G's HR output for LR images (N, 3, h, w): :func:`~aigc_course.models.inference.predict`, float in [0, 1]."""
+    return predict(G, lr, batch_size)
 
 
 def sr_psnr(pred: torch.Tensor, target: torch.Tensor, scale: int) -> torch.Tensor:
