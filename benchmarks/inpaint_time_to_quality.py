@@ -23,16 +23,16 @@ import torch
 
 from aigc_course.chapters import ch07_inpainting_and_style as ch7
 from aigc_course.data.photos import load_photos
+from aigc_course.models.inference import predict
 from aigc_course.models.inpaint import inpaint_classical
 from aigc_course.runtime import default_data_dir, hardware
 
 from common import (  # this folder is on sys.path when a script in it runs
     RESULTS,
     add_run_arguments,
-    committed_rows,
     finish,
     parse_run_arguments,
-    save_rows,
+    save_curve,
     seed_row,
 )
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> dict:
             for seed in range(args.seed, args.seed + args.seeds):
                 run = ch7.train_inpainter(train, config, steps, conv=conv, prior=prior, seed=seed, device=args.device,
                                           progress=False)
-                out = ch7.run(run.model, test["x_prior"] if prior else test["x"])
+                out = predict(run.model, test["x_prior"] if prior else test["x"])
                 s = ch7.evaluate_inpainting(out, test["image"], test["hole"])
                 per_seed[str(seed)] = {**s, "gain": s["psnr"] - best}
                 seconds.append(run.train_seconds)
@@ -81,9 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
               "wall_seconds": round(time.perf_counter() - t0, 1)}
     path = RESULTS / "inpaint_time_to_quality.json"
     if args.save and not args.quick:
-        order = sorted({**committed_rows(path), **rows}, key=lambda n: (n.split()[0], int(n.split()[1])))
-        save_rows(result, path, order)
-        print(f"[bench] saved {path}")
+        save_curve(result, path)
     return finish(result, path, False)
 
 

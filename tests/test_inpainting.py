@@ -1,5 +1,7 @@
 """Chapter 7's library: hole masks, the composite, classical fills, partial convolutions, the inpainting network,
 the old-photo degradation and repair, Gram matrices, AdaIN and style transfer."""
+import dataclasses
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,6 +10,7 @@ from aigc_course.chapters import ch07_inpainting_and_style as ch7
 from aigc_course.data.degrade import old_photo_degradation
 from aigc_course.data.masks import DEFAULT_FRACTION, MASK_KINDS, coverage, make_masks
 from aigc_course.data.photos import load_photos
+from aigc_course.models.inference import predict
 from aigc_course.models.inpaint import (
     InpaintNet,
     PartialConv2d,
@@ -140,9 +143,9 @@ def test_a_short_seeded_inpainting_run_lowers_the_hole_error_on_held_out_crops()
     assert all(crop_is_in(train, (255 * c).round().byte()) for c in pairs["image"][:3])  # from training photos
     assert not any(crop_is_in(train, (255 * c).round().byte()) for c in held["image"][:3])
     torch.manual_seed(0)
-    before = masked_l1(ch7.run(cfg.build(prior=False), held["x"]), held["image"], held["hole"])
+    before = masked_l1(predict(cfg.build(prior=False), held["x"]), held["image"], held["hole"])
     run = ch7.train_inpainter(pairs, cfg, 60, prior=False, progress=False)
-    after = masked_l1(ch7.run(run.model, held["x"]), held["image"], held["hole"])
+    after = masked_l1(predict(run.model, held["x"]), held["image"], held["hole"])
     assert after < 0.7 * before, (before, after)
 
 
@@ -209,10 +212,93 @@ def test_style_loss_of_the_style_image_is_zero_and_the_optimisation_lowers_it(st
 def test_the_fast_network_keeps_the_shape_and_a_short_run_lowers_its_objective(starry_loss):
     loss, style = starry_loss
     net = TransformNet(base=8, blocks=1)
-    out = net(_images(n=2, side=32))
+    out = net(_images(n=2, side=32)).detach()
     assert out.shape == (2, 3, 32, 32) and 0 <= float(out.min()) and float(out.max()) <= 1
     crops = (255 * _images(n=32, side=32)).byte()
     run = ch7.train_fast_style(crops, style, ch7.FastStyleConfig(base=8, blocks=1), 40, loss=loss, progress=False,
                                log_every=10)
     total = run.history["loss"]
     assert total[-1] < 0.8 * total[0], total
+
+
+# ---- the shipped weights -------------------------------------------------------------------------------------------
+
+def test_the_shipped_inpainting_weights_load_into_todays_network_and_beat_the_fill_they_start_from():
+    from aigc_course.recipes import load_trained
+
+    data_dir = real_data_dir_or_skip("photos")
+    net, record = load_trained("inpaint-photos")
+    assert record["recipe"] == "inpaint-photos" and record["steps"] == ch7.SHIPPED_INPAINT_STEPS
+    cfg = ch7.INPAINT["quick"]
+    held = ch7.inpaint_pairs(load_photos("test", data_dir, max_side=cfg.photo_side, verbose=False), 100, cfg.size,
+                             seed=1, flips=False)
+    assert torch.equal(net(held["x_prior"][:4]) * (1 - held["hole"][:4]), held["image"][:4] * (1 - held["hole"][:4]))
+    ours = ch7.evaluate_inpainting(predict(net, held["x_prior"]), held["image"], held["hole"])["psnr"]
+    biharmonic = ch7.evaluate_inpainting(held["fill"], held["image"], held["hole"])["psnr"]
+    assert ours > biharmonic, (ours, biharmonic)
+
+
+def test_the_shipped_style_network_loads_into_todays_network_and_moves_a_held_out_photo_towards_the_style():
+    from aigc_course.recipes import load_trained
+
+    data_dir = real_data_dir_or_skip("art/starry_night.jpg")
+    net, record = load_trained("fast-style")
+    assert record["recipe"] == "fast-style" and record["steps"] == ch7.SHIPPED_FAST_STEPS
+    loss = StyleLoss(ch7.load_image(ch7.style_path(data_dir), ch7.FAST_STYLE.style_side))
+    photos = load_photos("test", data_dir, max_side=256, verbose=False)
+    photo = photos.patches(2, 128, seed=3, flips=False).float() / 255
+    out, _ = ch7.stylise_fast(net, photo, repeats=1)
+    _, before = loss.losses(photo, loss.content_features(photo))
+    _, after = loss.losses(out, loss.content_features(photo))
+    assert (after < before / 3).all(), (before, after)
+
+
+def test_the_quick_bar_fails_when_any_point_is_missed():
+    good = {"inpaint_psnr_telea": 23.8, "inpaint_psnr_ns": 24.3, "inpaint_psnr_biharmonic": 25.9,
+            "inpaint_psnr_net": 26.4, "inpaint_gain_interval": [0.39, 0.64], "restore_psnr_net": 25.0,
+            "restore_psnr_classical": 22.0, "style_loss_ratio": 25.0, "fast_style_ms_per_image": 60.0}
+    assert ch7.meets(good, ch7.QUICK_BAR)
+    for key, bad in [("inpaint_psnr_net", 26.3), ("inpaint_psnr_ns", 26.0), ("inpaint_gain_interval", [-0.01, 0.3]),
+                     ("restore_psnr_net", 21.0), ("style_loss_ratio", 9.0), ("fast_style_ms_per_image", 1500.0)]:
+        assert not ch7.meets({**good, key: bad}, ch7.QUICK_BAR), key
+
+
+def test_the_exercise_checkers_pass_the_references_and_reject_the_classic_mistakes(capsys):
+    ex = ch7.exercises
+    assert ex.check("gram_matrix", gram_matrix)
+    assert not ex.check("gram_matrix", lambda f: f.flatten(2) @ f.flatten(2).transpose(1, 2))  # no division
+    assert not ex.check("gram_matrix", lambda f: f.flatten(2) @ f.flatten(2).transpose(1, 2) / f[0].numel())  # C·H·W
+    assert not ex.check("gram_matrix", lambda f: f.flatten(2).transpose(1, 2) @ f.flatten(2) / f[0, 0].numel())
+    assert ex.check("composite", composite)
+    assert not ex.check("composite", lambda pred, image, hole: pred)  # no composite
+    assert not ex.check("composite", lambda pred, image, hole: torch.where(hole.bool(), image, pred))  # swapped
+    assert ex.check("masked_l1", masked_l1)
+    assert not ex.check("masked_l1", lambda pred, image, hole: ((pred - image).abs() * hole).mean())  # diluted
+    assert not ex.check("masked_l1", lambda pred, image, hole: ((pred - image).abs() * hole).sum() / hole.sum())
+    assert ex.check("adain", adain)
+
+    def batch_statistics(c, s, eps=1e-5):  # statistics over the batch too: instance norm is per sample
+        mu_c, mu_s = c.mean((0, 2, 3), keepdim=True), s.mean((0, 2, 3), keepdim=True)
+        sd_c = (c.var((0, 2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+        sd_s = (s.var((0, 2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+        return sd_s * (c - mu_c) / sd_c + mu_s
+
+    assert not ex.check("adain", batch_statistics)
+    assert not ex.check("adain", lambda c, s: s.std((2, 3), keepdim=True) * (c - c.mean((2, 3), keepdim=True))
+                        / c.std((2, 3), keepdim=True) + s.mean((2, 3), keepdim=True))  # unbiased, no eps
+    assert "hint:" in capsys.readouterr().out
+
+
+def test_the_full_mode_configurations_train_for_two_steps():
+    """The full-mode networks and crop sizes, on batches of 2 so the test stays quick on a CPU."""
+    full = dataclasses.replace(ch7.INPAINT["full"], batch_size=2)
+    image, hole = _images(n=2, side=full.size), make_masks(2, full.size, seed=0)
+    pairs = {"image": image, "hole": hole, "x": pack(image, hole), "x_prior": pack(image, hole, image)}
+    for prior in (True, False):
+        run = ch7.train_inpainter(pairs, full, 2, prior=prior, progress=False)
+        assert run.steps == 2 and run.model.prior is prior
+    assert ch7.train_inpainter_gan(pairs, full, 2, run.model, progress=False).steps == 2
+    restore = dataclasses.replace(ch7.RESTORE["full"], batch_size=2)
+    clean = _images(n=2, side=restore.size)
+    run = ch7.train_restorer({"old": clean.flip(-1), "clean": clean}, restore, 2, progress=False)
+    assert run.steps == 2 and len(run.model.body) == 3 * restore.depth - 3  # conv-ReLU, (conv-BN-ReLU)×(d−2), conv

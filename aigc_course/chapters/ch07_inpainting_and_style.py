@@ -19,6 +19,7 @@ photos first resized so their longer side is ``photo_side`` (Lanczos). Inpaintin
 """
 from __future__ import annotations
 
+import copy
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ from ..data.masks import MaskKind, make_masks
 from ..data.photos import PhotoSet, load_photos
 from ..exercises import Exercise, ExerciseSet
 from ..models.denoise import DnCNN, nl_means_opencv
+from ..models.inference import predict
 from ..models.inpaint import InpaintNet, composite, hole_psnr, inpaint_classical, masked_l1, pack
 from ..models.pix2pix import PatchGAN
 from ..models.style import StyleLoss, TransformNet, adain, gram_matrix
@@ -46,7 +48,7 @@ from ..train.supervised import FitRun, fit, l1_loss
 
 __all__ = ["BUDGETS", "FAST_STYLE", "INPAINT", "QUICK_BAR", "RESTORE", "STYLE_IMAGE", "TEST_CROP", "FastStyleConfig",
            "InpaintConfig", "RestoreConfig", "classical_restoration", "evaluate_inpainting", "exercises",
-           "inpaint_loss", "inpaint_pairs", "load_image", "meets", "restore_pairs", "run", "stylise_fast",
+           "inpaint_loss", "inpaint_pairs", "load_image", "meets", "restore_pairs", "stylise_fast",
            "train_fast_style", "train_inpainter", "train_inpainter_gan", "train_restorer"]
 
 TEST_CROP = 64  # side of the held-out crops the inpainting and repair scores are computed on
@@ -65,19 +67,21 @@ BUDGETS = {
     "TEST_CROPS": Budget(200, 1000),  # held-out crops each inpainting and repair score is averaged over
 }
 
-# What a quick run must show, see :func:`meets`. The issue asks the inpainting network for +0.5 dB over the best
-# classical fill; measured here (one seed, 12,000 training crops, 3,000 steps) a residual over biharmonic reached
-# +0.21 dB and a full-resolution refiner +0.29 dB in 2.3× the time, so the bar checks what the shipped network
-# shows: a gain over the best classical fill whose 95 % interval over the held-out crops lies above zero.
-QUICK_BAR = {"inpaint_gain_low_db": 0.0, "style_loss_ratio": 10.0, "fast_ms_per_image": 1000.0}
+# What a quick run must show, see :func:`meets`: the issue's +0.5 dB over the best classical fill inside free-form
+# holes (the shipped network: +0.52 dB on the quick run's 200 held-out crops, seed 1), with the 95 % interval of
+# the per-crop gain above zero besides ([+0.39, +0.64] there), so a lucky mean alone does not pass.
+QUICK_BAR = {"inpaint_gain_db": 0.5, "inpaint_gain_low_db": 0.0, "style_loss_ratio": 10.0, "fast_ms_per_image": 1000.0}
 
 
 def meets(results: dict, bar: dict) -> bool:
-    """Whether a run's recorded ``results`` show the chapter's points: the shipped inpainting network's gain over
-    the best classical fill inside free-form holes has a 95 % interval above ``inpaint_gain_low_db``; the restorer
-    beats the best stage of the classical pipeline; Gatys' optimisation lowers the style loss ``style_loss_ratio``
-    times; the fast network runs in under ``fast_ms_per_image`` ms on a 256×256 image."""
-    return (results["inpaint_gain_interval"][0] > bar["inpaint_gain_low_db"]
+    """Whether a run's recorded ``results`` show the chapter's points: the shipped inpainting network beats the best
+    classical fill inside free-form holes by ``inpaint_gain_db`` on average, with a 95 % interval of its per-crop
+    gain above ``inpaint_gain_low_db``; the restorer beats the best stage of the classical pipeline; Gatys'
+    optimisation lowers the style loss ``style_loss_ratio`` times; the fast network runs in under
+    ``fast_ms_per_image`` ms on a 256×256 image."""
+    classical = max(results["inpaint_psnr_telea"], results["inpaint_psnr_ns"], results["inpaint_psnr_biharmonic"])
+    return (results["inpaint_psnr_net"] - classical >= bar["inpaint_gain_db"]
+            and results["inpaint_gain_interval"][0] > bar["inpaint_gain_low_db"]
             and results["restore_psnr_net"] > results["restore_psnr_classical"]
             and results["style_loss_ratio"] >= bar["style_loss_ratio"]
             and results["fast_style_ms_per_image"] < bar["fast_ms_per_image"])
@@ -147,8 +151,6 @@ def train_inpainter_gan(pairs: dict[str, torch.Tensor], config: InpaintConfig, s
                         **fit_options: Any) -> Pix2PixRun:
     """Fine-tune a copy of the L1-trained ``G`` against a PatchGAN that reads (input, composite), pix2pix's loss
     (λ = ``l1_weight`` on the whole composite's L1, i.e. the hole's L1 times the hole fraction), Adam 1e-4."""
-    import copy
-
     torch.manual_seed(seed)
     G = copy.deepcopy(G).train()
     D = PatchGAN(G.in_channels + 3, base=2 * config.base, n_layers=2)
@@ -156,17 +158,6 @@ def train_inpainter_gan(pairs: dict[str, torch.Tensor], config: InpaintConfig, s
     loader = TensorLoader(fields={"x": x, "image": pairs["image"]}, batch_size=config.batch_size, seed=seed,
                           drop_last=True, device=device)
     return fit_pix2pix(G, D, loader, steps, l1_weight=l1_weight, adv_weight=1.0, lr=1e-4, **fit_options)
-
-
-@torch.no_grad()
-def run(net: nn.Module, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
-    """The network's output for inputs ``x``, in eval mode, in batches; float in [0, 1] on the CPU."""
-    was = net.training
-    net.eval()
-    device = next(net.parameters()).device
-    out = torch.cat([net(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)])
-    net.train(was)
-    return out.clamp(0, 1)
 
 
 def evaluate_inpainting(pred: torch.Tensor, image: torch.Tensor, hole: torch.Tensor) -> dict[str, float]:
@@ -199,7 +190,7 @@ def preview_inpainting(net: nn.Module, data_dir: str | os.PathLike | None = None
     """Eight held-out crops as rows of four: holed input, the network's fill, biharmonic's, the truth."""
     photos = load_photos("test", data_dir, max_side=INPAINT["quick"].photo_side, verbose=False)
     pairs = inpaint_pairs(photos, 8, INPAINT["quick"].size, seed=1, flips=False)
-    out = run(net, pairs["x_prior"] if getattr(net, "prior", False) else pairs["x"])
+    out = predict(net, pairs["x_prior"] if getattr(net, "prior", False) else pairs["x"])
     return torch.stack([pairs["x"][:, :3], out, pairs["fill"], pairs["image"]], 1).flatten(0, 1)
 
 

@@ -19,9 +19,11 @@ surroundings reach its centre), a decoder with skips. How it reads the holes is 
   features near holes depend on how much of the window is hole.
 - ``conv="partial"``: the encoder's convolutions are partial convolutions (:class:`PartialConv2d`, Liu et al.
   2018): each window uses only its known pixels, rescaled by how many there were, and the mask shrinks layer by
-  layer as holes fill from their borders.
+  layer as holes fill from their borders. (The decoder's convolutions stay plain here; Liu et al. use partial
+  convolutions there too, with the encoder's masks beside its skips.)
 
-The network predicts the hole's pixels directly (no classical fill inside it), so any quality is learned.
+By default the network predicts the hole's pixels directly, so any quality is learned; ``prior=True`` instead
+starts from a classical fill (see :class:`InpaintNet`).
 """
 from __future__ import annotations
 

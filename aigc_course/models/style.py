@@ -16,10 +16,11 @@ says so; ``pretrained=False`` gives the same network with random weights (the ab
   much of the style: moving the content's statistics to the style's is one feed-forward operation.
 
 Layers: ``STYLE_BLOCKS`` = (0, 2, 4, 7, 10), one per resolution (1/2 … 1/16 of the side) as Gatys' conv1_1 …
-conv5_1, and ``CONTENT_BLOCK`` = 7 (1/16), as conv4_2; ``benchmarks/style_layers.py`` measures other choices.
+conv5_1, and ``CONTENT_BLOCK`` = 7 (1/16), as conv4_2 — chosen by that analogy, not by a measured search.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -112,8 +113,6 @@ def stylise(content: torch.Tensor, loss: StyleLoss, steps: int = 200, style_weig
     """Gatys' style transfer: optimise the pixels of ``content`` (1, 3, H, W) in [0, 1], started from the content
     itself, with Adam at ``lr`` for ``steps`` steps on content_weight · L_content + style_weight · L_style, the
     pixels clamped to [0, 1] after each step. Returns the image and both losses before every step and at the end."""
-    import time
-
     steps = check_int("steps", steps, minimum=0)
     check_float("style_weight", style_weight, inclusive=True)
     check_float("content_weight", content_weight, inclusive=True)
