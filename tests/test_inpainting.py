@@ -302,3 +302,17 @@ def test_the_full_mode_configurations_train_for_two_steps():
     clean = _images(n=2, side=restore.size)
     run = ch7.train_restorer({"old": clean.flip(-1), "clean": clean}, restore, 2, progress=False)
     assert run.steps == 2 and len(run.model.body) == 3 * restore.depth - 3  # conv-ReLU, (conv-BN-ReLU)×(d−2), conv
+
+
+def test_a_photo_recipe_trains_exports_and_loads_into_todays_network(tmp_path):
+    from aigc_course.recipes import PROVENANCE, export_recipe, load_trained, run_recipe
+
+    data_dir = real_data_dir_or_skip("art/starry_night.jpg")
+    run_recipe("fast-style", steps=2, device="cpu", out=tmp_path / "run", batch_size=2, data_dir=data_dir,
+               progress=False)
+    assert (tmp_path / "run" / PROVENANCE).exists() and (tmp_path / "run" / "samples.png").exists()
+    export_recipe("fast-style", tmp_path / "run", folder=tmp_path / "weights")
+    net, record = load_trained("fast-style", folder=tmp_path / "weights")
+    assert record["steps"] == 2 and record["segments"][0]["batch_size"] == 2
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert all(torch.equal(v, ckpt["model"][k]) for k, v in net.state_dict().items())
