@@ -44,6 +44,25 @@ def show_grid(images: torch.Tensor, title: str, nrow: int = 8, value_range: tupl
     return ax.figure
 
 
+def side_by_side(images: Mapping[str, torch.Tensor], indices: Sequence[int], title: str,
+                 size: float = 1.8) -> plt.Figure:
+    """Methods compared on the same inputs: one column per entry of ``images`` (name → a batch (N, 3, H, W) in
+    [0, 1], all batches in the same order), titled with its name, and one row per index in ``indices``."""
+    if not images or not indices:
+        raise ValueError(f"give at least one batch of images and one index; got {len(images)} and {len(indices)}")
+    fig, axes = plt.subplots(len(indices), len(images), squeeze=False,
+                             figsize=(size * len(images), size * len(indices) + 0.5))
+    for r, i in enumerate(indices):
+        for c, (name, batch) in enumerate(images.items()):
+            axes[r, c].imshow(batch[i].detach().cpu().permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
+            axes[r, c].set_axis_off()
+            if r == 0:
+                axes[r, c].set_title(name, fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_curves(series: Mapping[str, Sequence[float]], title: str, xlabel: str = "step", ylabel: str = "value",
                 steps: Sequence[float] | None = None, ax: plt.Axes | None = None, logy: bool = False) -> plt.Figure:
     """Plot named curves (e.g. losses) against ``steps`` (default: 0, 1, 2, ...)."""

@@ -100,31 +100,6 @@ results: dict = {"quick": cfg.quick, "inpaint_steps": INPAINT_STEPS, "gan_steps"
 train_seconds = 0.0
 
 
-def show_row(images: dict[str, torch.Tensor], index: int, title: str = "", size: float = 2.2) -> None:
-    """One image per column, titled with its name: ``images[name][index]`` (3, H, W) in [0, 1]."""
-    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size + 0.4))
-    for ax, (name, batch) in zip(axes, images.items()):
-        ax.imshow(batch[index].permute(1, 2, 0).clamp(0, 1), interpolation="nearest")
-        ax.set_title(name, fontsize=9)
-        ax.set_axis_off()
-    fig.suptitle(title)
-    plt.tight_layout()
-    plt.show()
-
-
-def show_rows(images: dict[str, torch.Tensor], indices: list[int], title: str, size: float = 1.8) -> None:
-    """A grid: one row per index, one column per method."""
-    fig, axes = plt.subplots(len(indices), len(images), figsize=(size * len(images), size * len(indices) + 0.5))
-    for r, i in enumerate(indices):
-        for c, (name, batch) in enumerate(images.items()):
-            axes[r, c].imshow(batch[i].permute(1, 2, 0).clamp(0, 1), interpolation="nearest")
-            axes[r, c].set_axis_off()
-            if r == 0:
-                axes[r, c].set_title(name, fontsize=9)
-    fig.suptitle(title)
-    plt.tight_layout()
-    plt.show()
-
 
 # %% [markdown]
 # ## 1. The data: real photographs, whole photos held out, and three kinds of hole
@@ -150,8 +125,9 @@ for kind in MASK_KINDS:
     cov = coverage(test[kind]["hole"])
     print(f"{kind:9s}: {len(cov)} held-out crops, hole covers {100 * float(cov.min()):.1f}–{100 * float(cov.max()):.1f} %"
           f" (mean {100 * float(cov.mean()):.1f} %)")
-show_row({f"{kind} hole": test[kind]["x"][:, :3] for kind in MASK_KINDS} | {"the photo": test["freeform"]["image"]},
-         0, "the three kinds of hole on held-out crops (missing pixels shown black)")
+viz.side_by_side({f"{kind} hole": test[kind]["x"][:, :3] for kind in MASK_KINDS} | {"the photo": test["freeform"]["image"]},
+                 [0], "the three kinds of hole on held-out crops (missing pixels shown black)", size=2.2)
+plt.show()
 
 # %% [markdown]
 # ## 2. Classical inpainting, measured inside the hole
@@ -190,8 +166,9 @@ for m in ("telea", "ns", "biharmonic"):
     results[f"inpaint_psnr_{m}"] = classical["freeform"][m]["psnr"]
 best_classical = max(("telea", "ns", "biharmonic"), key=lambda m: classical["freeform"][m]["psnr"])
 print(f"best classical fill inside free-form holes: {best_classical} ({classical['freeform'][best_classical]['psnr']:.2f} dB)")
-show_rows({"holes": test["square"]["x"][:, :3], **{m: f for m, f in fills["square"].items()},
-           "truth": test["square"]["image"]}, [0, 1, 2], "square holes filled classically (held-out crops)")
+viz.side_by_side({"holes": test["square"]["x"][:, :3], **fills["square"], "truth": test["square"]["image"]}, [0, 1, 2],
+                 "square holes filled classically (held-out crops)")
+plt.show()
 
 # %% [markdown]
 # What to see: on the square holes every classical fill smears the border inwards — Telea and Navier–Stokes as
@@ -340,9 +317,10 @@ plt.show()
 # the table, and the histogram says how its gain is spread over the crops.
 
 # %%
-show_rows({"holes": ff["x"][:, :3], "telea": fills["freeform"]["telea"], "biharmonic": ff["fill"],
-           "live (plain)": predict(live["plain"].model, ff["x"]), "shipped (prior)": shipped_out,
-           "truth": ff["image"]}, [0, 1, 2, 3], "the same free-form holes filled by every method (held-out crops)")
+viz.side_by_side({"holes": ff["x"][:, :3], "telea": fills["freeform"]["telea"], "biharmonic": ff["fill"],
+                  "live (plain)": predict(live["plain"].model, ff["x"]), "shipped (prior)": shipped_out,
+                  "truth": ff["image"]}, [0, 1, 2, 3], "the same free-form holes filled by every method (held-out crops)")
+plt.show()
 
 # %% [markdown]
 # ## 5. An adversarial loss on the filled region
@@ -384,8 +362,9 @@ plt.show()
 print(inspect.getsource(old_photo_degradation).split('"""')[1])
 old_train = chapter.restore_pairs(train_photos, PATCHES, RE.size, seed=SEED)
 old_test = chapter.restore_pairs(test_photos, TEST_CROPS, chapter.TEST_CROP, seed=SEED + 1, flips=False)
-show_row({"clean": old_test["clean"], "old print": old_test["old"], "defects": old_test["defects"].expand(-1, 3, -1, -1)},
-         0, "a held-out crop and its old print")
+viz.side_by_side({"clean": old_test["clean"], "old print": old_test["old"],
+                  "defects": old_test["defects"].expand(-1, 3, -1, -1)}, [0], "a held-out crop and its old print", size=2.2)
+plt.show()
 
 # %% [markdown]
 # **The classical pipeline**, as a practitioner would chain library calls — and given an advantage no network gets:
@@ -412,7 +391,8 @@ results["restore_classical_stages"] = {k: scores[k] for k in stages}
 results["restore_psnr_net"] = scores["network"]
 results["restore_psnr_inpaint_then_net"] = scores["inpaint, then network"]
 print(f"best classical stage: {best_stage!r}; the network is {scores['network'] - scores[best_stage]:+.2f} dB over it")
-show_rows({**rows, "clean": old_test["clean"]}, [0, 1, 2], "old prints repaired (held-out crops)")
+viz.side_by_side({**rows, "clean": old_test["clean"]}, [0, 1, 2], "old prints repaired (held-out crops)")
+plt.show()
 
 # %% [markdown]
 # What to see: inpainting the true defects helps the classical pipeline most; non-local means and auto-levels
@@ -438,8 +418,9 @@ face_classical = chapter.classical_restoration(old_face, face_defects)["inpaint"
 for name, img in [("old print", old_face), ("classical (inpaint)", face_classical), ("network", face_fixed)]:
     print(f"{name:20s} {float(psnr(img, face)):.2f} dB")
 results["restore_psnr_face_net"] = float(psnr(face_fixed, face))
-show_row({"old print": old_face, "classical (inpaint)": face_classical, "network": face_fixed, "original": face}, 0,
-         "a portrait the restorer never saw", size=3.2)
+viz.side_by_side({"old print": old_face, "classical (inpaint)": face_classical, "network": face_fixed, "original": face}, [0],
+                 "a portrait the restorer never saw", size=3.2)
+plt.show()
 
 # %% [markdown]
 # What to see: this restorer does not invent a face — it has a 17-pixel receptive field and was trained on crops of
@@ -491,9 +472,10 @@ results["style_seconds_per_image"] = gatys["pretrained"].seconds
 c_rand, s_rand = losses["pretrained"].losses(gatys["random"].image, losses["pretrained"].content_features(content))
 print(f"random-feature result scored by the pretrained network: style loss {float(s_rand):.4g}, content {float(c_rand):.3g}")
 results["style_loss_random_by_pretrained"] = float(s_rand)
-show_row({"content": content, "style": style, "pretrained features": gatys["pretrained"].image,
-          "random features": gatys["random"].image}, 0,
-         "Gatys' style transfer on EfficientNet-Lite0 features", size=3.2)
+viz.side_by_side({"content": content, "style": style, "pretrained features": gatys["pretrained"].image,
+                  "random features": gatys["random"].image}, [0],
+                 "Gatys' style transfer on EfficientNet-Lite0 features", size=3.2)
+plt.show()
 
 # %% [markdown]
 # What to see: with ImageNet features the photo takes Van Gogh's palette and swirling strokes while its
@@ -549,12 +531,11 @@ train_seconds += fast_live.train_seconds
 fast_net, fast_record = load_trained("fast-style")
 print(f"shipped: {fast_record['steps']} steps, {fast_record['train_seconds']:.0f} s, commit "
       f"{fast_record['segments'][0]['commit'][:10]}, `{fast_record['segments'][0]['command']}`")
-content_256 = chapter.load_image(content_path, 256)
-square = torch.nn.functional.interpolate(content_256, size=(256, 256), mode="area")
-out_live, _ = chapter.stylise_fast(fast_live.model.cpu(), content_256)
+square = torch.nn.functional.interpolate(content, size=(256, 256), mode="area")
+out_live, _ = chapter.stylise_fast(fast_live.model.cpu(), content)
 out_fast, ms = chapter.stylise_fast(fast_net, square)
-out_fast_content, _ = chapter.stylise_fast(fast_net, content_256)
-target = losses["pretrained"].content_features(content_256)
+out_fast_content, _ = chapter.stylise_fast(fast_net, content)
+target = losses["pretrained"].content_features(content)
 c_fast, s_fast = losses["pretrained"].losses(out_fast_content, target)
 speedup = 1000 * gatys["pretrained"].seconds / ms
 print(f"one 256×256 image: {ms:.0f} ms with the network vs {1000 * gatys['pretrained'].seconds:.0f} ms of optimisation "
@@ -563,8 +544,9 @@ print(f"one 256×256 image: {ms:.0f} ms with the network vs {1000 * gatys['pretr
 results["fast_style_speedup"] = speedup
 results["fast_style_ms_per_image"] = ms
 results["fast_style_loss"] = float(s_fast)
-show_row({"content": content_256, f"live ({FAST_STEPS} steps)": out_live, f"shipped ({fast_record['steps']} steps)": out_fast_content,
-          "Gatys (optimised)": gatys["pretrained"].image}, 0, "fast style transfer on a held-out photo", size=3.2)
+viz.side_by_side({"content": content, f"live ({FAST_STEPS} steps)": out_live, f"shipped ({fast_record['steps']} steps)": out_fast_content,
+                  "Gatys (optimised)": gatys["pretrained"].image}, [0], "fast style transfer on a held-out photo", size=3.2)
+plt.show()
 results["train_seconds"] = train_seconds
 
 # %% [markdown]

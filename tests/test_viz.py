@@ -88,3 +88,15 @@ def test_print_verdicts_prints_the_baseline_range_and_each_rows_verdict(capsys):
     out = capsys.readouterr().out
     assert "textbook over 3 seeds: fid 9–11, confident_rate 0.4–0.6" in out
     assert "a (1 seed(s)) | fid: better, confident_rate: better" in out
+
+
+def test_side_by_side_puts_one_method_per_column_and_one_input_per_row():
+    images = {"input": torch.rand(4, 3, 8, 8), "method": torch.rand(4, 3, 8, 8), "truth": torch.rand(4, 3, 8, 8)}
+    fig = viz.side_by_side(images, [0, 2], "compared")
+    axes = np.array(fig.axes).reshape(2, 3)
+    assert [ax.get_title() for ax in axes[0]] == ["input", "method", "truth"] and fig._suptitle.get_text() == "compared"
+    assert np.allclose(axes[1, 1].images[0].get_array(), images["method"][2].permute(1, 2, 0).numpy())
+    assert len(viz.side_by_side(images, [1], "one row").axes) == 3
+    with pytest.raises(ValueError, match="at least one batch of images and one index"):
+        viz.side_by_side(images, [], "nothing")
+    plt.close("all")
