@@ -309,10 +309,10 @@ plt.show()
 
 # %% [markdown]
 # What to see: read the sign of each gain against its spread. The network that paints from black holes climbs
-# steeply but from far below. Partial convolutions are *behind* plain ones at both budgets on every seed here:
-# their rescaling multiplies early activations near holes up to 9× (the partial network's first losses above),
-# which costs more than it brings at a few hundred steps — the fix Liu et al. proposed pays off, if at all, over
-# far longer training than a CPU gives. The network that starts from the biharmonic fill starts at zero gain and
+# steeply but from far below. Partial convolutions are *behind* plain ones at both budgets on every seed here.
+# Why was not measured; a likely reason is their rescaling, which multiplies early activations near holes by up
+# to 9× (the partial network's first losses in section 3 are several times the plain one's). Whether the fix Liu
+# et al. proposed pays off over far longer training than a CPU gives, this chapter does not show. The network that starts from the biharmonic fill starts at zero gain and
 # moves by hundredths of a dB in 600 steps; the shipped one, 6,000 steps on 12,000 crops, is the row printed above
 # the table, and the histogram says how its gain is spread over the crops.
 
@@ -347,9 +347,9 @@ plt.show()
 # %% [markdown]
 # What to see: the two numbers to read together are PSNR and sharpness, and the two curves tell why they barely
 # move in quick mode. A discriminator helps only once it can tell composites from photos (D(real) above
-# D(fake)); here the fill differs from the truth in a fifth of the pixels and only subtly, and in `GAN_STEPS`
-# steps the two curves stay on top of each other, so the generator gets no signal the L1 loss does not already
-# give. Full mode trains it for 5,000 steps; chapter 6's SRGAN, where the whole image is generated, shows the
+# D(fake)); in `GAN_STEPS` steps the two curves stay on top of each other (plausibly because a composite differs
+# from the photo only inside holes covering a fifth of it, and there only subtly), so the generator gets no
+# signal the L1 loss does not already give. Full mode trains it for 5,000 steps; chapter 6's SRGAN, where the whole image is generated, shows the
 # trade-off this section would show with a discriminator that has learned something.
 #
 # ## 6. Old-photo repair
@@ -399,8 +399,8 @@ plt.show()
 # do not undo fading and grain that were *mixed* with the picture (auto-levels stretches the sepia cast instead of
 # removing it), so the pipeline's best stage is its first. The network learned the colour shift and the grain from
 # examples, which is where its PSNR lead comes from — but look at the pictures: after `RESTORE_STEPS` steps it
-# leaves most scratches and dust in place (they are a few pixels of 4,096; the L1 loss gains little from them
-# early on). The two are complementary: inpainting the defects first and then running the network is best of
+# leaves most scratches and dust in place (a likely reason, not tested here: they are a few per cent of the
+# pixels, so the L1 loss gains little from them early on). The two are complementary: inpainting the defects first and then running the network is best of
 # all (last score). And the network repairs *this* degradation only; a real old photo whose damage differs
 # (torn corners, mould, another paper tone) is outside what it saw.
 #
