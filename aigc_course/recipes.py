@@ -25,6 +25,7 @@ from torchvision.utils import save_image
 from . import shipped
 from .chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
 from .chapters import ch07_inpainting_and_style as ch07
+from .chapters import ch08_video_interpolation as ch08
 from .chapters.ch10_diffusion import mnist as ch10_mnist
 from .data import load_dataset
 from .runtime import check_choice, check_int, hardware, seed_everything, source_version, write_json
@@ -86,13 +87,14 @@ class DiffusionRecipe:
 
 @dataclass(frozen=True)
 class PhotoRecipe:
-    """A photo chapter's network: trained on crops of the training photos by its chapter's own function.
+    """A photo or video chapter's network: trained on crops of its real training data (photos, or the training part
+    of the clips) by its chapter's own function.
 
     ``fit(config, steps, seed=, data_dir=, device=, **fit_options) -> FitRun`` trains it; ``preview(model,
     data_dir)`` returns images in [0, 1] of what it does to held-out photos (written as ``samples.png``)."""
 
     description: str
-    config: ch07.InpaintConfig | ch07.FastStyleConfig
+    config: ch07.InpaintConfig | ch07.FastStyleConfig | ch08.RefineConfig
     steps: int  # default budget in optimiser steps
     fit: Callable[..., FitRun]
     preview: Callable[[nn.Module, str | Path | None], torch.Tensor]
@@ -115,6 +117,10 @@ RECIPES: dict[str, Recipe | DiffusionRecipe | PhotoRecipe] = {
     "fast-style": PhotoRecipe(description="feed-forward style network for The Starry Night, chapter 7's model",
                               config=ch07.FAST_STYLE, steps=ch07.SHIPPED_FAST_STEPS, fit=ch07.fit_fast_style_recipe,
                               preview=ch07.preview_fast_style),
+    "vfi-refine": PhotoRecipe(description="refinement of Farnebäck frame interpolation on triplets of the training "
+                                          "part of the real clips, chapter 8's model", config=ch08.REFINE["quick"],
+                              steps=ch08.SHIPPED_REFINE_STEPS, fit=ch08.fit_refine_recipe,
+                              preview=ch08.preview_refine),
 }
 SHIPPABLE = tuple(k for k, r in RECIPES.items() if isinstance(r, (DiffusionRecipe, PhotoRecipe)))
 

@@ -117,3 +117,54 @@ def frame_windows(clip: Clip, length: int = 3, gap: int = 1, stride: int | None 
                          f"(length={length}, gap={gap} spans {span})")
     index = torch.tensor([[s + i * gap for i in range(length)] for s in starts])
     return clip.frames[index]
+
+
+def synthetic_video(background: torch.Tensor, sprite: torch.Tensor, times: torch.Tensor, size: int = 96,
+                    seed: int = 0, max_shift: float = 12.0, max_zoom: float = 0.08, max_turn: float = 4.0,
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frames at ``times`` (T,) in [0, 1] of a virtual camera moving over a real photo, with a disc cut from
+    another photo sliding across it: video whose ground truth exists at *any* t, occlusions included.
+
+    ``background`` and ``sprite`` are (3, H, W) float in [0, 1]. The camera pans up to ``max_shift`` pixels, zooms by
+    up to ``max_zoom`` and turns up to ``max_turn`` degrees between t = 0 and 1, linearly in t; the disc (a third of
+    the frame wide) moves linearly by up to twice ``max_shift``, staying in view. Returns the frames
+    (T, 3, size, size) and the disc's masks (T, 1, size, size), 1 where it covers the background.
+    """
+    import math
+
+    import torch.nn.functional as F
+
+    size = check_int("size", size)
+    g = torch.Generator().manual_seed(seed)
+    u = lambda: float(torch.rand(1, generator=g)) * 2 - 1  # uniform in [-1, 1]
+    h, w = background.shape[-2:]
+    if min(h, w) < 1.5 * size:
+        raise ValueError(f"background of {h}x{w} is too small for size={size}; allowed: both sides >= 1.5 * size")
+    margin = 0.75 * size + max_shift  # keeps the camera's view inside the photo
+    cx = w / 2 + u() * max(0.0, w / 2 - margin)  # the camera's centre at t = 0, in photo pixels
+    cy = h / 2 + u() * max(0.0, h / 2 - margin)
+    pan, zoom, turn = (u() * max_shift, u() * max_shift), u() * max_zoom, math.radians(u() * max_turn)
+    r = size / 6  # the disc's radius; it starts near the centre and stays in view
+    reach = min(2 * max_shift, size / 2 - r - size / 8 - 1)
+    start, move = (u() * size / 8, u() * size / 8), (u() * reach, u() * reach)
+    sy, sx = (int(torch.randint(0, d - 2 * int(r) - 1, (1,), generator=g)) for d in sprite.shape[-2:])
+    patch = sprite[:, sy:sy + 2 * int(r) + 1, sx:sx + 2 * int(r) + 1]
+    frames, masks = [], []
+    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32) - (size - 1) / 2,
+                            torch.arange(size, dtype=torch.float32) - (size - 1) / 2, indexing="ij")
+    for t in times.tolist():
+        scale, angle = 1 + zoom * t, turn * t
+        cos, sin = math.cos(angle) / scale, math.sin(angle) / scale
+        px = cx + pan[0] * t + cos * xs - sin * ys  # where each output pixel reads the photo, in photo pixels
+        py = cy + pan[1] * t + sin * xs + cos * ys
+        grid = torch.stack([2 * px / (w - 1) - 1, 2 * py / (h - 1) - 1], -1)[None]
+        frame = F.grid_sample(background[None].float(), grid, mode="bilinear", padding_mode="border",
+                              align_corners=True)[0]
+        ox, oy = start[0] + move[0] * t, start[1] + move[1] * t  # the disc's centre, relative to the frame's
+        dx, dy = xs - ox, ys - oy
+        mask = ((dx.square() + dy.square()).sqrt() <= r).float()[None]
+        grid = torch.stack([dx / r, dy / r], -1)[None]  # the patch spans [-r, r] around the disc's centre
+        disc = F.grid_sample(patch[None].float(), grid, mode="bilinear", padding_mode="border", align_corners=True)[0]
+        frames.append(mask * disc + (1 - mask) * frame)
+        masks.append(mask)
+    return torch.stack(frames).clamp(0, 1), torch.stack(masks)
