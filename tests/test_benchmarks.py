@@ -328,3 +328,12 @@ def test_the_committed_inpainting_curve_backs_the_chapters_claims():
     for b in budgets:
         assert max(rows[f"partial {b}"]["spread"]["gain"]) < min(rows[f"plain {b}"]["spread"]["gain"])
         assert all(abs(g) < 0.1 for g in rows[f"prior {b}"]["spread"]["gain"])
+
+
+def test_vfi_quick_scores_the_refiner_against_the_flow_it_starts_from():
+    result = _run("vfi.py")
+    assert set(result["rows"]) == {"refine 3"} and result["clips"] == ["carphone_pristine.mp4"]
+    assert set(result["classical"]) == {"repeat", "blend", "flow", "flow_occlusion"}
+    seed = result["rows"]["refine 3"]["seeds"]["0"]
+    assert seed["gain"] == pytest.approx(seed["psnr"] - result["classical"]["flow"]["psnr"], abs=1e-4)
+    assert 0 <= seed["better"] <= 1 and 20 < result["classical"]["flow"]["psnr"] < 45

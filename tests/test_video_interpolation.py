@@ -25,6 +25,8 @@ from aigc_course.models.flow import (
 )
 from aigc_course.models.inference import predict
 
+from conftest import real_data_dir_or_skip
+
 
 def smooth_image(h: int = 48, w: int = 64, seed: int = 0) -> torch.Tensor:
     """A smooth random colour image (1, 3, H, W): texture that flow can follow, no aliasing."""
@@ -202,3 +204,39 @@ def test_packed_triplets_refuse_a_crop_larger_than_the_frames():
     clip = Clip("small.mp4", torch.zeros(12, 3, 40, 50, dtype=torch.uint8), 25.0, 0)
     with pytest.raises(ValueError, match="crop size=96 is larger than frames of 40x50"):
         ch8.packed_triplets([clip], ch8.REFINE["quick"])
+
+
+def test_the_shipped_refiner_loads_into_todays_network_and_beats_the_flow_it_starts_from():
+    from aigc_course.data.video import load_clips
+    from aigc_course.recipes import load_trained
+
+    data_dir = real_data_dir_or_skip("video")
+    net, record = load_trained("vfi-refine")
+    assert record["recipe"] == "vfi-refine" and record["steps"] == ch8.SHIPPED_REFINE_STEPS
+    assert record["config"]["recipe"] == ch8.REFINE["quick"].record()
+    cfg = ch8.REFINE["quick"]
+    clips = load_clips("test", data_dir, max_side=cfg.side, names=("vtest.avi",), verbose=False)
+    scores = ch8.evaluate(ch8.triplets(clips, cfg.gap, stride=4), cfg.flow, refiner=net)
+    gain = scores["refine"]["psnr"] - scores["flow"]["psnr"]
+    assert gain.mean() > 0.2 and (gain > 0).float().mean() > 0.6, (float(gain.mean()), gain.tolist())
+
+
+def test_the_quick_bar_fails_on_each_missed_point():
+    good = {"psnr_refine": 29.5, "psnr_farneback": 28.5, "psnr_blend": 27.6, "refine_gain_interval": [0.7, 1.1],
+            "psnr_synthetic_x8": {"blend": 21.0, "flow": 24.0}}
+    assert ch8.meets(good, ch8.QUICK_BAR)
+    for change in ({"psnr_refine": 28.7}, {"refine_gain_interval": [-0.1, 1.1]}, {"psnr_blend": 30.0},
+                   {"psnr_synthetic_x8": {"blend": 23.5, "flow": 24.0}}):
+        assert not ch8.meets({**good, **change}, ch8.QUICK_BAR), change
+
+
+def test_the_full_mode_configuration_trains_for_two_steps_on_real_frames():
+    from aigc_course.data.video import load_clips
+
+    data_dir = real_data_dir_or_skip("video")
+    cfg = ch8.REFINE["full"]
+    clips = load_clips("train", data_dir, max_frames=30, max_side=cfg.side, names=("vtest.avi",), verbose=False)
+    data = ch8.packed_triplets(clips, cfg)
+    assert data["x"].shape[1:] == (17, cfg.size, cfg.size) and len(data["x"]) >= cfg.batch_size
+    run = ch8.train_refiner(data, cfg, 2, progress=False)
+    assert run.steps == 2 and torch.isfinite(run.model(data["x"][:2])).all()

@@ -281,6 +281,7 @@ class RefineNet(nn.Module):
 
     def __init__(self, width: int = 32, depth: int = 4, scale: int = 2) -> None:
         super().__init__()
+        self.in_channels = 17  # the packed input's channels (a discriminator reading the input needs it)
         self.scale = check_int("scale", scale)
         width, depth = check_int("width", width), check_int("depth", depth)
         layers: list[nn.Module] = [nn.Conv2d(17, width, 3, padding=1), nn.PReLU(width)]
