@@ -59,19 +59,22 @@ BUDGETS = {
 }
 
 
-# What a quick run must show, see :func:`meets`: the issue's +0.3 dB of the shipped refinement over Farnebäck on
+# What a quick run must show, see :func:`meets`: the issue's +0.3 dB of the shipped refinement, here over the *best*
+# classical method (DIS flow interpolation, which alone is about 1 dB above Farnebäck's, the issue's baseline), on
 # the held-out real triplets, with the 95 % interval of its per-triplet gain above zero, so a lucky mean alone does
-# not pass; flow beating the blend at t = ½ of the synthetic ×8 clips by ``synthetic_gain_db``.
+# not pass; flow beating the blend on the synthetic ×8 clips by ``synthetic_gain_db``.
 QUICK_BAR = {"refine_gain_db": 0.3, "refine_gain_low_db": 0.0, "synthetic_gain_db": 1.0}
 
 
 def meets(results: dict, bar: dict) -> bool:
-    """Whether a run's recorded ``results`` show the chapter's points: the shipped refinement beats Farnebäck's flow
-    interpolation on the held-out real triplets by ``refine_gain_db`` on average, with the 95 % interval of its
-    per-triplet gain above ``refine_gain_low_db``, and beats the blend; flow interpolation beats the blend on the
-    synthetic clips (mean over the seven in-between times) by ``synthetic_gain_db``."""
+    """Whether a run's recorded ``results`` show the chapter's points: the shipped refinement beats the better of
+    Farnebäck's and DIS's flow interpolation on the held-out real triplets by ``refine_gain_db`` on average, with
+    the 95 % interval of its per-triplet gain over the flow it refines above ``refine_gain_low_db``, and beats the
+    blend; flow interpolation beats the blend on the synthetic clips (mean over the seven in-between times) by
+    ``synthetic_gain_db``."""
     synthetic = results["psnr_synthetic_x8"]
-    return (results["psnr_refine"] - results["psnr_farneback"] >= bar["refine_gain_db"]
+    classical = max(results["psnr_farneback"], results["psnr_dis"])
+    return (results["psnr_refine"] - classical >= bar["refine_gain_db"]
             and results["refine_gain_interval"][0] > bar["refine_gain_low_db"]
             and results["psnr_refine"] > results["psnr_blend"]
             and synthetic["flow"] - synthetic["blend"] >= bar["synthetic_gain_db"])

@@ -1,9 +1,10 @@
 """Real video for frame interpolation: clips decoded with OpenCV, split in time, cut into frame windows.
 
 Offline the clips are the ones in ``<DATA_DIR>/video`` (see ``../shared/DATA.md``); online, any
-folder of video files works the same way. Every clip gives both splits: its first part trains and
-its last part tests, with a margin of frames between them that no window touches, so a test frame
-is never a training frame nor its immediate neighbour (``tests/test_data.py`` checks it).
+folder of video files, or of subfolders of frame images, works the same way. Every clip gives both
+splits: its first part trains and its last part tests, with a margin of frames between them that no
+window touches, so a test frame is never a training frame nor its immediate neighbour
+(``tests/test_data_sources.py`` checks it).
 :func:`frame_windows` cuts windows of ``length`` frames ``gap`` frames apart — a triplet
 (I₀, I½, I₁) is ``length=3``; longer windows give ground truth for ×4 or ×8 interpolation.
 """
@@ -20,6 +21,7 @@ from ..runtime import check_choice, check_int, default_data_dir
 from .datasets import SPLITS, DatasetNotFoundError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")  # a folder of these, sorted by name, is a clip too
 TEST_FRACTION = 0.2  # the last fifth of every clip is held out
 MARGIN = 10  # frames between the train and test parts that neither uses
 
@@ -34,29 +36,50 @@ class Clip:
     first: int  # index in the file of frames[0]
 
 
-def read_frames(path: str | os.PathLike, max_frames: int | None = None, max_side: int | None = None) -> Clip:
-    """Decode a video file with OpenCV into RGB uint8 frames (T, 3, H, W), at most ``max_frames`` of them,
-    downscaled (area interpolation) so the longer side is at most ``max_side``."""
+def _bgr_frames(path: Path, max_frames: int | None):
+    """BGR uint8 frames of a video file (OpenCV's decoder) or of a folder of images (sorted by name); the rate."""
     import cv2
 
-    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:max_frames]
+        return (cv2.imread(str(p), cv2.IMREAD_COLOR) for p in files), 0.0
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise DatasetNotFoundError(f"cannot open video {path}")
     fps = float(cap.get(cv2.CAP_PROP_FPS)) or 0.0
+
+    def frames():
+        count = 0
+        while max_frames is None or count < max_frames:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            count += 1
+            yield bgr
+        cap.release()
+
+    return frames(), fps
+
+
+def read_frames(path: str | os.PathLike, max_frames: int | None = None, max_side: int | None = None) -> Clip:
+    """Decode a video file with OpenCV, or read a folder of frame images (sorted by name; its rate is unknown, 0),
+    into RGB uint8 frames (T, 3, H, W), at most ``max_frames`` of them, downscaled (area interpolation) so the
+    longer side is at most ``max_side``."""
+    import cv2
+
+    path = Path(path)
+    source, fps = _bgr_frames(path, max_frames)
     frames = []
-    while max_frames is None or len(frames) < max_frames:
-        ok, bgr = cap.read()
-        if not ok:
-            break
+    for bgr in source:
         h, w = bgr.shape[:2]
         if max_side is not None and max(h, w) > max_side:
             s = max_side / max(h, w)
             bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         frames.append(torch.from_numpy(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).permute(2, 0, 1))
-    cap.release()
     if not frames:
-        raise DatasetNotFoundError(f"video {path} has no frames that OpenCV can decode")
+        raise DatasetNotFoundError(f"{path} has no frames that OpenCV can decode")
+    if len({f.shape for f in frames}) > 1:
+        raise ValueError(f"the frames of {path} differ in size; allowed: one size for every frame of a clip")
     return Clip(path.name, torch.stack(frames), fps, 0)
 
 
@@ -68,8 +91,13 @@ def split_range(n_frames: int, split: Literal["train", "test"]) -> range:
 
 
 def video_files(folder: str | os.PathLike) -> list[Path]:
-    """The video files in ``folder``, sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    """The clips in ``folder``, sorted by name: its video files, and its subfolders that hold frame images."""
+    entries = []
+    for p in sorted(Path(folder).iterdir()):
+        if p.suffix.lower() in VIDEO_SUFFIXES or (p.is_dir() and any(q.suffix.lower() in IMAGE_SUFFIXES
+                                                                     for q in p.iterdir())):
+            entries.append(p)
+    return entries
 
 
 def load_clips(split: Literal["train", "test"] = "train", data_dir: str | os.PathLike | None = None,
