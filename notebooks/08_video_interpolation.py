@@ -442,7 +442,7 @@ start = max(0, int(cuts[0]) - 6) if len(cuts) else 0
 frames = bikes.frames[start:start + 10].float() / 255
 print(f"frames {bikes.first + start}–{bikes.first + start + len(frames) - 1} of bikes.mp4; cuts after frame(s) "
       f"{[bikes.first + int(c) for c in cuts]}")
-slow = {m: F.slow_motion(frames, SLOW_FACTOR, m) for m in ("blend", "flow")}
+slow = {m: F.slow_motion(frames, SLOW_FACTOR, m, flow=RC.flow) for m in ("blend", "flow")}
 held = frames.repeat_interleave(SLOW_FACTOR, 0)[: len(slow["flow"])]
 side = torch.cat([held, slow["blend"], slow["flow"]], dim=-1)  # three videos side by side
 out_dir = build_dir() / "08_video_interpolation"

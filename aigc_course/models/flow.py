@@ -136,7 +136,7 @@ def visibility_weight(leaves: torch.Tensor, appears: torch.Tensor, t: float) -> 
 
 
 def classical_terms(i0: torch.Tensor, i1: torch.Tensor, flow_01: torch.Tensor, flow_10: torch.Tensor, t: float,
-                    occlusion_aware: bool = True) -> dict[str, torch.Tensor]:
+                    occlusion_aware: bool = False) -> dict[str, torch.Tensor]:
     """Everything the flow interpolator computes at time ``t``: the intermediate flows, the two warped frames and
     the weight of frame 0 in the blend (``w0``; frame 1 gets 1 − w0). Without occlusion reasoning w0 = 1 − t;
     with it, content that leaves between the frames (occluded in I_1) comes from I_0 only, and content that
@@ -152,7 +152,7 @@ def classical_terms(i0: torch.Tensor, i1: torch.Tensor, flow_01: torch.Tensor, f
     return {"f_t0": f_t0, "f_t1": f_t1, "g0": g0, "g1": g1, "w0": w0}
 
 
-def interpolate(i0: torch.Tensor, i1: torch.Tensor, t: float = 0.5, method: Interpolator = "flow_occlusion",
+def interpolate(i0: torch.Tensor, i1: torch.Tensor, t: float = 0.5, method: Interpolator = "flow",
                 flow: FlowMethod = "farneback", flows: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """The frame at time ``t`` between ``i0`` and ``i1`` (N, 3, H, W in [0, 1]) by a classical ``method``:
 
