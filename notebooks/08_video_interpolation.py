@@ -349,7 +349,7 @@ plt.show()
 # %% [markdown]
 # What to see: read the mean gain against its interval, and then the bars, because the gain is not spread evenly:
 # the shipped refiner gains on the pedestrians (and a little on the phone call) and is *below* DIS on bikes, the
-# bunny and the tree. Two thirds of its training triplets come from the pedestrians, the longest clip — a likely
+# bunny and the tree. 311 of its 504 training triplets come from the pedestrians, the longest clip — a likely
 # reason, not measured here (exercise 6). The live network, after `REFINE_STEPS` steps, sits at DIS: its learned
 # corrections are still tiny.
 #
@@ -523,7 +523,7 @@ chapter.exercises.check("occlusion", my_occlusion);
 # **Exercise 5 (open).** Train and test at `gap` = 4 (`dataclasses.replace(RC, gap=4)`): larger motion. Which
 # method loses most, and does the refinement's gain grow or shrink?
 #
-# **Exercise 6 (open).** The training triplets are two thirds pedestrians. Balance them — the same number of crops
+# **Exercise 6 (open).** 311 of the 504 training triplets are pedestrians. Balance them — the same number of crops
 # from each clip — and train the refiner for 1,000 steps on three seeds. Does the gain on bikes and the tree turn
 # positive, and at what cost on the pedestrians?
 

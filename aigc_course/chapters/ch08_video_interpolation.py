@@ -196,7 +196,7 @@ def fit_refine_recipe(config: RefineConfig, steps: int, seed: int = 0, data_dir:
 
 def preview_refine(net: nn.Module, data_dir: str | os.PathLike | None = None) -> torch.Tensor:
     """Eight held-out triplets of the test part of ``vtest.avi`` (96² crops), as groups of four: the blend,
-    Farnebäck's flow interpolation, the refined frame, the true I_½."""
+    the flow interpolation the network refines (the configuration's flow), the refined frame, the true I_½."""
     config = REFINE["quick"]
     clips = load_clips("test", data_dir, max_side=config.side, names=("vtest.avi",), verbose=False)
     data = triplets(clips, config.gap, stride=16)
