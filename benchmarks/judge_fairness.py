@@ -74,13 +74,16 @@ def main(argv: list[str] | None = None) -> dict:
     run = train_config(config, train, steps, seed=args.seed, progress=False)
     torch.manual_seed(args.seed)
     sample_sets = {"samples": run.sample(samples, seed=args.seed + 1),  # the trained generator
-                   "untrained": sample(config.build(1, 28)[0], 2000, seed=args.seed + 1)}  # one near-constant image
+                   "untrained": sample(config.build(1, 28)[0], min(samples, 2000), seed=args.seed + 1)}  # one image
 
-    # --quick trains the plain and reverse judges for 10 steps: it exercises the code, they are not usable judges
+    # --quick trains the plain and reverse judges for 10 steps and tests every judge on 200 test images: it
+    # exercises the code, they are not usable judges
+    n_test = 200 if args.quick else None
     plain, plain_record = train_judge("mnist", classification_loss, PLAIN_EPOCHS, data_dir, args.seed,
-                                      steps=10 if args.quick else None)
+                                      steps=10 if args.quick else None, n_test=n_test)
     reverse, reverse_record = train_judge("mnist", functools.partial(fair_judge_loss, outliers=REVERSE_OUTLIERS),
-                                          EPOCHS["mnist"], data_dir, args.seed, steps=10 if args.quick else None)
+                                          EPOCHS["mnist"], data_dir, args.seed, steps=10 if args.quick else None,
+                                          n_test=n_test)
     judges = {"plain": (plain, {"recipe": f"plain cross-entropy, {PLAIN_EPOCHS} epochs", **plain_record}, ()),
               "fair": (load_classifier("mnist"), classifier_record("mnist"), TRAINED_OUTLIERS),
               "reverse": (reverse, {"recipe": "affine + noise augmentation, outlier exposure on "
@@ -90,7 +93,8 @@ def main(argv: list[str] | None = None) -> dict:
         out[name] = {"recipe": record["recipe"], "test_accuracy": record["test_accuracy"],
                      "real_confident_rate": record["real_confident_rate"],
                      "held_out": held_out_checks(outliers) if outliers else [c for c in CHECK_NAMES if c != "real"],
-                     "judge_report": {k: round(v, 4) for k, v in judge_report(model, test_images[:2000]).items()}}
+                     "judge_report": {k: round(v, 4)
+                                      for k, v in judge_report(model, test_images[:n_test or 2000]).items()}}
         for set_name, images in sample_sets.items():
             with torch.no_grad():
                 probs = predict_probs(model, images)

@@ -132,9 +132,9 @@ def test_a_plain_classifier_is_fooled_by_noise_where_the_fair_recipe_is_not():
         model = SmallCNN(1)
         fit(model, TensorLoader(d.images[:8000], d.labels[:8000], 128, seed=0, drop_last=True), loss, 100, lr=2e-3,
             progress=False)
-        held_out = d.images[8000:].float() / 127.5 - 1
+        held_out = d.images[8000:8500].float() / 127.5 - 1  # 500 digits: the two rates lie far from the bounds
         reports[name] = judge_report(model.eval(), held_out)
-        assert accuracy(model, held_out, d.labels[8000:]) > 0.9, name  # both learned the digits
+        assert accuracy(model, held_out, d.labels[8000:8500]) > 0.9, name  # both learned the digits
     assert reports["plain"]["garbage_uniform_noise"] > 0.5 > 0.05 > reports["fair"]["garbage_uniform_noise"]
 
 

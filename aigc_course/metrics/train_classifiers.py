@@ -12,6 +12,7 @@ Fashion-MNIST is trained plainly and CIFAR-10 with horizontal flips.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -60,11 +61,11 @@ RECIPES = {"mnist": "affine + noise augmentation, outlier exposure on " + ", ".j
 
 
 def train_judge(name: str, loss_fn: LossFn, epochs: int, data_dir: str | None = None, seed: int = 0,
-                steps: int | None = None) -> tuple[SmallCNN, dict]:
+                steps: int | None = None, n_test: int | None = None) -> tuple[SmallCNN, dict]:
     """Train a classifier for ``name`` with ``loss_fn`` for ``epochs`` (or exactly ``steps`` batches of 128);
     return it (in eval mode) and its scores: test accuracy, confident rate and Inception-Score analogue
-    on the real test split, and (for single-channel data) the :func:`~.judge.judge_report` on the first
-    2,000 test images."""
+    on the real test split (its first ``n_test`` images when given: a smoke run's shortcut), and (for
+    single-channel data) the :func:`~.judge.judge_report` on the first 2,000 of them."""
     seed_everything(seed)
     train_set = load_dataset(name, "train", data_dir=data_dir)
     test_set = load_dataset(name, "test", data_dir=data_dir)
@@ -75,6 +76,9 @@ def train_judge(name: str, loss_fn: LossFn, epochs: int, data_dir: str | None = 
     fit(model, loader, loss_fn, steps, lr=2e-3, weight_decay=5e-4, schedule="cosine", desc=f"{name} classifier")
     seconds = time.perf_counter() - t0
     model.eval()
+    if n_test is not None:
+        k = check_int("n_test", n_test)
+        test_set = dataclasses.replace(test_set, images=test_set.images[:k], labels=test_set.labels[:k])
     return model, {**measure_on_test(model, test_set), "train_images": len(train_set), "train_source": train_set.source,
                    "epochs": epochs, "steps": steps, "train_seconds": round(seconds, 1)}
 
