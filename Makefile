@@ -71,8 +71,8 @@ readme: install
 # The shipped weights, made by the repo's own commands: train each recipe (its default budget), then export the
 # weights (the EMA copy where there is one) with their provenance. On one core of this CPU: ddpm-mnist about an
 # hour (chapter 10), inpaint-photos and fast-style (chapter 7) about half an hour each, vfi-refine (chapter 8)
-# about a quarter of an hour.
-SHIPPED := ddpm-mnist inpaint-photos fast-style vfi-refine
+# about a quarter of an hour, stylegan-fashion (chapter 9) about half an hour.
+SHIPPED := ddpm-mnist inpaint-photos fast-style vfi-refine stylegan-fashion
 weights: install
 	for r in $(SHIPPED); do \
 		$(BIN)/python -m aigc_course train $$r --out runs/$$r && \

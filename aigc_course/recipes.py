@@ -26,6 +26,7 @@ from . import shipped
 from .chapters import ch02_dcgan_mnist, ch03_dcgan_cifar10
 from .chapters import ch07_inpainting_and_style as ch07
 from .chapters import ch08_video_interpolation as ch08
+from .chapters import ch09_style_based_generators as ch09
 from .chapters.ch10_diffusion import mnist as ch10_mnist
 from .data import load_dataset
 from .runtime import check_choice, check_int, hardware, seed_everything, source_version, write_json
@@ -38,7 +39,7 @@ from .train.diffusion import DiffusionRun, fit_diffusion
 from .train.diffusion import sample as sample_diffusion
 from .train.supervised import FitRun
 
-SHAPES = {"mnist": (1, 28), "cifar10": (3, 32)}  # channels and side of each recipe's images
+SHAPES = {"mnist": (1, 28), "fashion-mnist": (1, 28), "cifar10": (3, 32)}  # channels and side of each recipe's images
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,29 @@ class DiffusionRecipe:
 
 
 @dataclass(frozen=True)
+class StyleRecipe:
+    """A chapter's style-based GAN: its data set, configuration and budget. It ships its generator (the EMA copy)."""
+
+    description: str
+    dataset: str
+    config: ch09.StyleConfig
+    steps: int  # default budget in generator steps
+
+    @property
+    def batch_size(self) -> int:
+        return self.config.batch_size
+
+    @property
+    def train(self) -> dict[str, Any]:
+        """The ``fit_gan`` keyword arguments of this recipe."""
+        return self.config.fit_kwargs()
+
+    def build(self) -> tuple[nn.Module, nn.Module]:
+        """A fresh generator and discriminator (seed torch first for repeatable weights)."""
+        return self.config.build(*SHAPES[self.dataset])
+
+
+@dataclass(frozen=True)
 class PhotoRecipe:
     """A photo or video chapter's network: trained on crops of its real training data (photos, or the training part
     of the clips) by its chapter's own function.
@@ -104,7 +128,7 @@ class PhotoRecipe:
         return self.config.batch_size
 
 
-RECIPES: dict[str, Recipe | DiffusionRecipe | PhotoRecipe] = {
+RECIPES: dict[str, Recipe | DiffusionRecipe | PhotoRecipe | StyleRecipe] = {
     "dcgan-mnist": Recipe.from_ablation("chapter 2", ch02_dcgan_mnist.ABLATION),
     "dcgan-cifar10": Recipe.from_ablation("chapter 3", ch03_dcgan_cifar10.ABLATION),
     "ddpm-mnist": DiffusionRecipe(description="class-conditional DDPM on MNIST, chapter 10's model (ε-prediction "
@@ -121,8 +145,10 @@ RECIPES: dict[str, Recipe | DiffusionRecipe | PhotoRecipe] = {
                                           "part of the real clips, chapter 8's model", config=ch08.REFINE["quick"],
                               steps=ch08.SHIPPED_REFINE_STEPS, fit=ch08.fit_refine_recipe,
                               preview=ch08.preview_refine),
+    "stylegan-fashion": StyleRecipe(description="style-based generator on Fashion-MNIST, chapter 9's model",
+                                    dataset=ch09.DATASET, config=ch09.CHAPTER, steps=ch09.SHIPPED_STEPS),
 }
-SHIPPABLE = tuple(k for k, r in RECIPES.items() if isinstance(r, (DiffusionRecipe, PhotoRecipe)))
+SHIPPABLE = tuple(k for k, r in RECIPES.items() if isinstance(r, (DiffusionRecipe, PhotoRecipe, StyleRecipe)))
 
 
 PROVENANCE = "provenance.json"  # written beside the checkpoint: how the run was made
@@ -167,7 +193,7 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
                             checkpoint_every=every, resume=resume, progress=progress, **recipe.config.fit_kwargs())
         samples = lambda: sample_diffusion(run.denoiser, 64, ch10_mnist.SHAPE, run.schedule, steps=50,
                                            guidance=recipe.guidance, seed=seed)  # DDIM-50, digits 0–9 by row
-    elif isinstance(recipe, Recipe):
+    elif isinstance(recipe, (Recipe, StyleRecipe)):
         G, D = recipe.build()
         run = fit_gan(G, D, loader, steps, seed=seed, checkpoint_dir=out, checkpoint_every=every,
                       resume=resume, progress=progress, **recipe.train)
@@ -201,11 +227,12 @@ def _record_segment(out: Path, name: str, resume: bool, segment: dict[str, Any])
 def export_recipe(name: str, run_dir: str | Path, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[Path, Path]:
     """Ship the trained network of run ``run_dir`` (the EMA copy where there is one) with its provenance.
 
-    Diffusion and photo recipes ship weights (chapters 10 and 7); the DCGAN chapters reach their results live.
+    Diffusion, photo and style recipes ship weights (chapters 7 to 10); the DCGAN chapters reach their results live.
     """
     check_choice("recipe", name, SHIPPABLE)
     run_dir = Path(run_dir)
-    state = load_checkpoint(run_dir / CHECKPOINT_NAME, required=("model", "step"))
+    key, model = _shipped_network(RECIPES[name])
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME, required=(key, "step"))
     if not (run_dir / PROVENANCE).exists():
         raise CheckpointError(f"{run_dir} has no {PROVENANCE}: train it with `python -m aigc_course train {name}` "
                               f"so the weights ship with their command, commit and hardware")
@@ -213,19 +240,25 @@ def export_recipe(name: str, run_dir: str | Path, folder: str | Path = shipped.W
     if provenance["recipe"] != name or provenance["steps"] != state["step"]:
         raise CheckpointError(f"{run_dir}: {PROVENANCE} describes {provenance['recipe']!r} at step "
                               f"{provenance['steps']}, the checkpoint is at step {state['step']}")
-    recipe = RECIPES[name]
-    weights = state.get("model_ema", state["model"])
-    check_compatible(recipe.config.build(), weights, "model", run_dir / CHECKPOINT_NAME)
-    return shipped.export_weights(name, weights, {"recipe": recipe.config.record(),
-                                                  "weights": "ema" if "model_ema" in state else "model"},
+    weights = state.get(f"{key}_ema", state[key])
+    check_compatible(model, weights, key, run_dir / CHECKPOINT_NAME)
+    return shipped.export_weights(name, weights, {"recipe": RECIPES[name].config.record(),
+                                                  "weights": "ema" if f"{key}_ema" in state else "model"},
                                   provenance, folder)
+
+
+def _shipped_network(recipe: DiffusionRecipe | PhotoRecipe | StyleRecipe) -> tuple[str, nn.Module]:
+    """(its name in the run's checkpoint, a fresh copy) of the network a recipe ships: a GAN ships its generator."""
+    if isinstance(recipe, StyleRecipe):
+        return "G", recipe.build()[0]
+    return "model", recipe.config.build()
 
 
 def load_trained(name: str, folder: str | Path = shipped.WEIGHTS_DIR) -> tuple[nn.Module, dict[str, Any]]:
     """(network in eval mode, provenance record) of recipe ``name``'s shipped weights, built by today's code."""
     check_choice("recipe", name, SHIPPABLE)
     weights, record = shipped.load_weights(name, folder)
-    model = RECIPES[name].config.build()
-    check_compatible(model, weights, "model", Path(folder) / record["file"])
+    key, model = _shipped_network(RECIPES[name])
+    check_compatible(model, weights, key, Path(folder) / record["file"])
     model.load_state_dict(weights)
     return model.eval(), record

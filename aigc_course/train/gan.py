@@ -29,7 +29,7 @@ from ..runtime import check_choice, check_float, check_int
 from . import distributed as dist_utils
 from .engine import Context, LiveCallback, Task, train
 from .history import History
-from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty
+from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty, r1_penalty
 
 
 @dataclass
@@ -92,15 +92,17 @@ class GANTask(Task):
 
     def __init__(self, G: nn.Module, D: nn.Module, objective: str, lr_g: float, lr_d: float,
                  betas: tuple[float, float], n_critic: int, gp_weight: float, seed: int, schedule: str,
-                 ema: bool) -> None:
+                 ema: bool, r1_weight: float = 0.0) -> None:
         self.G, self.D = G, D
         self.objective, self.n_critic, self.gp_weight, self.seed = objective, n_critic, gp_weight, seed
+        self.r1_weight = r1_weight
         self.lrs, self.betas = (lr_g, lr_d), betas
         self.n_classes = getattr(G, "n_classes", 0)
         self.batches_per_step = n_critic
         self.desc = f"GAN ({objective})"
         self._config = {"objective": objective, "n_critic": n_critic, "nz": G.nz, "n_classes": self.n_classes,
-                        "ema": ema, "schedule": schedule, "world_size": dist_utils.world_size()}
+                        "ema": ema, "schedule": schedule, "world_size": dist_utils.world_size(),
+                        "r1_weight": r1_weight}
         self.keep_graph = n_critic == 1  # with one D step, the G step reuses that step's fakes
         if objective in ("hinge", "wgan-gp"):
             self.score = lambda logits: logits.float().mean()  # critic values, not probabilities
@@ -166,6 +168,8 @@ class GANTask(Task):
                 loss_d = d_loss(self.objective, real_logits, fake_logits)
             if self.objective == "wgan-gp":  # float32, plain D: it differentiates a gradient (double backward)
                 loss_d = loss_d + self.gp_weight * gradient_penalty(D, real, fake.detach().float(), z_gen)
+            if self.r1_weight:  # γ/2 · E‖∇D(real)‖², float32, plain D (a double backward)
+                loss_d = loss_d + self.r1_weight / 2 * r1_penalty(D, real, *real_args)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
@@ -192,7 +196,7 @@ class GANTask(Task):
 def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
             objective: str = "nonsaturating", lr_g: float = 2e-4, lr_d: float = 2e-4,
             betas: tuple[float, float] = (0.5, 0.999), schedule: str = "constant", n_critic: int = 1,
-            gp_weight: float = 10.0,
+            gp_weight: float = 10.0, r1_weight: float = 0.0,
             ema_decay: float | None = None, seed: int = 0, log_every: int = 50, sample_every: int | None = None,
             n_samples: int = 64, checkpoint_dir: str | Path | None = None, checkpoint_every: int | None = None,
             resume: bool = False, amp: bool | Literal["auto"] = "auto",
@@ -209,6 +213,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         lr_g, lr_d, betas: Adam settings; separate learning rates give TTUR (Heusel et al. 2017).
         schedule: ``constant``, or ``linear`` / ``cosine`` decay of both learning rates to 0 by ``steps``.
         n_critic: D updates per G update (5 is usual for WGAN-GP); ``gp_weight``: λ of the penalty.
+        r1_weight: γ of the R1 penalty γ/2·E‖∇D(x_real)‖² added to D's loss (0: none; StyleGAN's choice).
         ema_decay: keep an exponential moving average of G's weights (e.g. 0.999) and sample from it.
         log_every: read numbers back from the device every this many steps (also the NaN check).
         sample_every: keep a snapshot of a fixed noise batch of ``n_samples`` every this many steps.
@@ -230,7 +235,9 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
     if n_classes and objective == "wgan-gp":
         raise ValueError("objective='wgan-gp' is not allowed with a class-conditional pair; "
                          f"choose one of {tuple(o for o in OBJECTIVES if o != 'wgan-gp')}")
-    task = GANTask(G, D, objective, lr_g, lr_d, betas, n_critic, gp_weight, seed, schedule, ema_decay is not None)
+    r1_weight = check_float("r1_weight", r1_weight, inclusive=True)
+    task = GANTask(G, D, objective, lr_g, lr_d, betas, n_critic, gp_weight, seed, schedule, ema_decay is not None,
+                   r1_weight)
     done = train(task, loader, steps, schedule=schedule, ema_of="G" if ema_decay is not None else None,
                  ema_decay=ema_decay, seed=seed, log_every=log_every, sample_every=sample_every, n_samples=n_samples,
                  checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume, amp=amp,

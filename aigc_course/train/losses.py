@@ -74,3 +74,15 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
+
+
+def r1_penalty(critic: nn.Module, real: torch.Tensor, *args: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018, eq. 9): E[‖∇_x D(x)‖²] on *real* images only.
+
+    It penalises the discriminator for a steep surface where the data lie, which keeps the game from
+    oscillating around the equilibrium; StyleGAN and StyleGAN2 weight it by γ/2. ``args``: the labels of a
+    conditional critic. Computed in float32 (it differentiates a gradient: a double backward).
+    """
+    x = real.detach().float().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x, *args).sum(), x, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
