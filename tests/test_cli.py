@@ -21,7 +21,7 @@ def test_help_lists_recipes():
 
 @pytest.mark.parametrize("args, message", [
     (["train", "stylegan"], "invalid choice: 'stylegan' (choose from 'dcgan-cifar10', 'dcgan-mnist', 'ddpm-mnist', "
-                            "'fast-style', 'inpaint-photos', 'vfi-refine')"),
+                            "'fast-style', 'inpaint-photos', 'stylegan-fashion', 'vfi-refine')"),
     (["train", "dcgan-mnist", "--steps", "-3"], "'-3' is not allowed; give an integer >= 1"),
     (["train", "dcgan-mnist", "--device", "gpu"], "invalid choice: 'gpu' (choose from 'auto', 'cpu', 'cuda', 'mps')"),
     (["fly"], "invalid choice: 'fly'"),

@@ -13,6 +13,7 @@ from aigc_course.chapters import (
     ch06_super_resolution,
     ch07_inpainting_and_style,
     ch08_video_interpolation,
+    ch09_style_based_generators,
     ch10_diffusion,
 )
 from aigc_course.course import BUILD, execute_notebook, export_html, notebooks
@@ -23,6 +24,7 @@ QUICK_BARS = {"02_dcgan_mnist": (ch02_dcgan_mnist.meets, ch02_dcgan_mnist.QUICK_
               "06_super_resolution": (ch06_super_resolution.meets, ch06_super_resolution.QUICK_BAR),
               "07_inpainting_and_style": (ch07_inpainting_and_style.meets, ch07_inpainting_and_style.QUICK_BAR),
               "08_video_interpolation": (ch08_video_interpolation.meets, ch08_video_interpolation.QUICK_BAR),
+              "09_style_based_generators": (ch09_style_based_generators.meets, ch09_style_based_generators.QUICK_BAR),
               "10_diffusion": (ch10_diffusion.meets, ch10_diffusion.QUICK_BAR)}
 
 
