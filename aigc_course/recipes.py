@@ -87,26 +87,10 @@ class DiffusionRecipe:
 
 
 @dataclass(frozen=True)
-class StyleRecipe:
-    """A chapter's style-based GAN: its data set, configuration and budget. It ships its generator (the EMA copy)."""
+class StyleRecipe(Recipe):
+    """A chapter's style-based GAN, trained like a DCGAN recipe; unlike those, it ships its generator (the EMA copy)."""
 
-    description: str
-    dataset: str
     config: ch09.StyleConfig
-    steps: int  # default budget in generator steps
-
-    @property
-    def batch_size(self) -> int:
-        return self.config.batch_size
-
-    @property
-    def train(self) -> dict[str, Any]:
-        """The ``fit_gan`` keyword arguments of this recipe."""
-        return self.config.fit_kwargs()
-
-    def build(self) -> tuple[nn.Module, nn.Module]:
-        """A fresh generator and discriminator (seed torch first for repeatable weights)."""
-        return self.config.build(*SHAPES[self.dataset])
 
 
 @dataclass(frozen=True)
@@ -193,7 +177,7 @@ def run_recipe(name: str, steps: int | None = None, device: str = "auto", out: s
                             checkpoint_every=every, resume=resume, progress=progress, **recipe.config.fit_kwargs())
         samples = lambda: sample_diffusion(run.denoiser, 64, ch10_mnist.SHAPE, run.schedule, steps=50,
                                            guidance=recipe.guidance, seed=seed)  # DDIM-50, digits 0–9 by row
-    elif isinstance(recipe, (Recipe, StyleRecipe)):
+    elif isinstance(recipe, Recipe):  # a DCGAN or a style-based GAN
         G, D = recipe.build()
         run = fit_gan(G, D, loader, steps, seed=seed, checkpoint_dir=out, checkpoint_every=every,
                       resume=resume, progress=progress, **recipe.train)

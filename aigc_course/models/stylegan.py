@@ -81,7 +81,7 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
        unit-variance output, the statistic AdaIN's instance normalisation measured on the features.
     Computed without building N weight tensors (StyleGAN2's non-fused path): scaling the input channels by
     s and the output channels by the demodulation factor d_j = 1/√(Σ_i s_i² Σ_k w_ijk² + ε) is the same
-    convolution, and one shared-weight convolution is much faster on a CPU than N grouped ones.
+    convolution, run as one shared-weight convolution instead of N grouped ones (its speed-up is not measured here).
     """
     out = F.conv2d(x * styles[:, :, None, None], weight, padding=padding)  # (N, O, H', W')
     if demodulate:
