@@ -254,8 +254,8 @@ plt.show()
 # %% [markdown]
 # ## 4. Style mixing: what the coarse and the fine styles control
 #
-# Because each layer reads its own copy of $w$, two latents can be **mixed**: style layers 0–2 (the 4×4 and 8×8
-# resolutions) from one, layers 3–7 (16×16 and 32×32) from another. Below, every row takes its **coarse** styles
+# Because each layer reads its own copy of $w$, two latents can be **mixed**: style layers 0–2 (the 4×4 layers and
+# the 8×8 convolutions) from one, layers 3–7 (the 8×8 image layer, 16×16 and 32×32) from another. Below, every row takes its **coarse** styles
 # from the source on the left, every column its **fine** styles from the source on top.
 
 # %%
@@ -373,7 +373,7 @@ plt.show()
 #   with its own style; noise inputs add stochastic detail; StyleGAN2 replaced AdaIN's measured normalisation by
 #   weight demodulation, which normalises the same statistic in expectation.
 # - Per-layer styles make **mixing** possible, and the measurement of section 4 says which layers hold what.
-# - Swapping the coarse styles (4×4, 8×8) changes the garment's class far more often than swapping the fine
+# - Swapping the coarse styles (style layers 0–2: 4×4 and 8×8) changes the garment's class far more often than swapping the fine
 #   ones (section 4's numbers).
 # - **Truncation** of $w$ spends diversity; measured here, it bought no confidence back, and it did not blank.
 # - The noise inputs learned near-zero strengths on this data: a faint texture inside the garments.

@@ -22,7 +22,7 @@ from ..data.datasets import ImageData
 from ..exercises import Exercise, ExerciseSet
 from ..metrics.classifier import predict_probs
 from ..metrics.samples import score_samples
-from ..models.stylegan import StyleDiscriminator, StyleGenerator, adain, mix_styles
+from ..models.stylegan import StyleDiscriminator, StyleGenerator, adain, mix_styles, truncate
 from ..runtime import Budget, check_int
 from ..train.gan import GANRun, fit_gan
 
@@ -77,7 +77,8 @@ ABLATION: dict[str, tuple[str, StyleConfig]] = {
 }
 DATASET, CLASSIFIER = "fashion-mnist", "fashion-mnist"
 SHIPPED_STEPS = 8000  # the stylegan-fashion recipe's budget (``python -m aigc_course train stylegan-fashion``)
-# Style layers 0-2 act at 4×4 and 8×8 (the coarse styles), 3-7 at 16×16 and 32×32 (the fine ones)
+# Style layers 0-2 (the 4×4 convolution and image layer, the 8×8 convolutions) are the coarse styles; 3-7 (the
+# 8×8 image layer and everything at 16×16 and 32×32) the fine ones
 CROSSOVER = 3
 PSIS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the truncation sweep
 
@@ -210,11 +211,6 @@ def demodulate(weight: torch.Tensor, styles: torch.Tensor) -> torch.Tensor:
     (N, O, I, k, k) with w''_nijk = s_ni w_ijk / √(Σ_{i,k} (s_ni w_ijk)² + 1e-8) (StyleGAN2, eqs. 1 and 3)."""
     w = weight[None] * styles[:, None, :, None, None]
     return w * torch.rsqrt(w.pow(2).sum((2, 3, 4), keepdim=True) + 1e-8)
-
-
-def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
-    """The truncation trick: w̄ + ψ (w − w̄)."""
-    return w_avg + psi * (w - w_avg)
 
 
 def _adain_inputs(g: torch.Generator) -> tuple:

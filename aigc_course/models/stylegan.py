@@ -153,6 +153,14 @@ class ToImage(nn.Module):
         return out + self.bias[:, None, None]
 
 
+def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
+    """The truncation trick (Karras et al. 2019, after Brock et al. 2019): w' = w̄ + ψ (w − w̄).
+
+    ψ = 1 leaves w alone, ψ = 0 gives w̄ for every w; w (N, w_dim), w_avg (w_dim,).
+    """
+    return torch.lerp(w_avg, w, psi)
+
+
 def mix_styles(w1: torch.Tensor, w2: torch.Tensor, crossover: int, n_layers: int) -> torch.Tensor:
     """Per-layer styles (N, n_layers, w_dim): w1 for layers [0, crossover), w2 for [crossover, n_layers).
 
@@ -213,11 +221,14 @@ class StyleGenerator(nn.Module):
                                StyleConv(widths[r], widths[r], w_dim, style=style, noise=noise)])
             self.to_images.append(ToImage(widths[r], nc, w_dim))
 
+    def _mapped(self, z: torch.Tensor) -> torch.Tensor:
+        """z (N, nz) → w (N, w_dim): pixel norm, then the mapping network (when there is one)."""
+        w = pixel_norm(z)
+        return self.mapping(w) if self.mapping is not None else w
+
     def map(self, z: torch.Tensor) -> torch.Tensor:
         """z (N, nz) → w (N, w_dim); in training mode also updates the running mean ``w_avg``."""
-        w = pixel_norm(z)
-        if self.mapping is not None:
-            w = self.mapping(w)
+        w = self._mapped(z)
         if self.training:
             with torch.no_grad():
                 self.w_avg.lerp_(w.mean(0).to(self.w_avg.dtype), 0.005)
@@ -232,16 +243,13 @@ class StyleGenerator(nn.Module):
         """
         g = torch.Generator().manual_seed(seed)
         z = torch.randn(check_int("n", n), self.nz, generator=g).to(self.w_avg.device)
-        w = pixel_norm(z)
-        if self.mapping is not None:
-            w = self.mapping(w)
-        self.w_avg.copy_(w.mean(0))
+        self.w_avg.copy_(self._mapped(z).mean(0))
         return self.w_avg
 
     def truncate(self, w: torch.Tensor, psi: float) -> torch.Tensor:
-        """The truncation trick: w' = w̄ + ψ (w − w̄). ψ = 1 is the identity, ψ = 0 gives w̄ for every z."""
+        """:func:`truncate` towards this generator's ``w_avg``; ψ = 1 returns ``w`` itself."""
         psi = check_float("psi", psi, minimum=0.0, inclusive=True)
-        return w if psi == 1.0 else torch.lerp(self.w_avg.to(w.dtype), w, psi)
+        return w if psi == 1.0 else truncate(w, self.w_avg.to(w.dtype), psi)
 
     def synthesis(self, ws: torch.Tensor, noise: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Per-layer styles ws (N, n_layers, w_dim) → image; ``noise``: one map per convolution, else fresh."""
