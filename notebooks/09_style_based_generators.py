@@ -330,9 +330,10 @@ plt.show()
 # %% [markdown]
 # What to see: as $\psi$ falls from 1 to 0 the samples converge on one garment (a long-sleeved top); FID rises
 # at every step and the classes covered shrink — diversity is what truncation spends. Here it buys nothing back:
-# the confident rate falls with $\psi$ as well (middle panel), because the garments near $\bar w$ are
-# in-between shapes the judge cannot place. No blanking: unlike chapter 2's batch-norm DCGAN, the truncated
-# samples stay full garments (bottom grid), since demodulation normalises by the weights, not by batch statistics.
+# the confident rate falls with $\psi$ as well (middle panel); to the eye the garments near $\bar w$ look like
+# in-between shapes (a reading of the grid, not a measurement). No blanking: unlike chapter 2's batch-norm DCGAN,
+# the truncated samples stay full garments (bottom grid) — likely because demodulation normalises by the weights,
+# not by batch statistics, and $w$ rather than $z$ is truncated (not tested separately here).
 # For BigGAN and the face models of the StyleGAN papers truncation did raise fidelity; on these ten classes, at
 # this scale, it does not — report truncated numbers apart from the generator's own ($\psi = 1$).
 #
