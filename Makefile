@@ -44,7 +44,8 @@ lab: install data
 # notebook in chapter order, one at a time with every thread: measured on this 2-core CPU, two notebooks
 # side by side ran 2.3-2.7x slower each (chapters 2 and 3: 651 s and 393 s instead of 284 s and 144 s),
 # so running them in parallel saved no time and broke the 6-minute limit (README, "Contributing").
-# `make test CHAPTER=02` runs one chapter's unit tests and notebook only: the local loop.
+# `make test CHAPTER=02` runs one chapter's unit tests and notebook only: the local loop. The unit tests print their
+# 20 slowest (CI's log is where to look when `make test` nears its 45 minutes).
 WORKERS ?= 2
 test: install lint
 	@if [ -n "$(CHAPTER)" ]; then \
@@ -52,7 +53,7 @@ test: install lint
 		set -x; eval $(BIN)/python -m pytest $$args; \
 	else \
 		set -x; \
-		OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) -m "not notebook" \
+		OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) -m "not notebook" --durations=20 \
 		&& $(BIN)/python -m pytest -m notebook; \
 	fi
 
