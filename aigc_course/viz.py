@@ -286,8 +286,9 @@ def _spread_bars(rows: Mapping[str, Any], names: Sequence[str], key: str) -> dic
 
 
 def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Sequence[str],
-                   confident: bool = True, real_confident_rate: float | None = None) -> plt.Figure:
-    """Bars per ablation row: the confident rate (when ``confident``, beside the textbook row and real
+                   confident: bool = True, real_confident_rate: float | None = None,
+                   baseline: str = "textbook") -> plt.Figure:
+    """Bars per ablation row: the confident rate (when ``confident``, beside the ``baseline`` row and real
     images) and classifier-feature FID on a log scale beside the real-vs-real floor; whiskers span the min–max
     over seeds of rows run on several."""
     rows = bench["rows"]
@@ -298,7 +299,7 @@ def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Seque
         ax = axes.pop(0)
         ax.barh(names, [rows[n]["confident_rate"] for n in names], color=colors,
                 **_spread_bars(rows, names, "confident_rate"))
-        ax.axvline(rows["textbook"]["confident_rate"], color="k", ls=":", label="textbook")
+        ax.axvline(rows[baseline]["confident_rate"], color="k", ls=":", label=baseline)
         if real_confident_rate is not None:
             ax.axvline(real_confident_rate, color="grey", ls="--", label="real images")
         ax.set(title="confident rate (higher is better)",
@@ -306,7 +307,7 @@ def ablation_chart(bench: Mapping[str, Any], names: Sequence[str], colors: Seque
         ax.legend(fontsize=8)
     ax = axes[0]
     ax.barh(names, [rows[n]["fid"] for n in names], color=colors, **_spread_bars(rows, names, "fid"))
-    ax.axvline(rows["textbook"]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
+    ax.axvline(rows[baseline]["fid_floor"], color="grey", ls="--", label="real-vs-real floor")
     ax.set(title="FID on classifier features (lower is better)", xlabel="FID (log scale)", xscale="log")
     ax.legend(fontsize=8)
     ax.invert_yaxis()
