@@ -221,7 +221,10 @@ def ablation_table(bench: Mapping[str, Any], names: Sequence[str], asked: str = 
     seeds = (f"seed {bench['seed']}" if seed_counts == [1] else
              "seeds per row: " + " or ".join(map(str, seed_counts)) + " (the seeds column)")
     dates = sorted({rows[n].get("date", bench["date"]) for n in names})
-    caption = (f"**{first['steps']} generator steps per row, {first['n_samples']:,} samples, {seeds}, "
+    steps = sorted({rows[n]["steps"] for n in names})
+    steps_said = (f"{steps[0]} generator steps per row" if len(steps) == 1 else
+                  "generator steps " + ", ".join(map(str, steps)) + " (see the rows)")
+    caption = (f"**{steps_said}, {first['n_samples']:,} samples, {seeds}, "
                f"{' to '.join([dates[0], dates[-1]] if len(dates) > 1 else dates)}, "
                f"{hw['cpu_count']}-core {hw['processor']} CPU, torch {hw['torch']}**")
     header = (f"| row | change | seeds | confident | classes (min–max) | {fid_label} | IS analogue | "

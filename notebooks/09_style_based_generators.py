@@ -446,11 +446,11 @@ plt.show()
 # What to see, by the verdicts above (800 steps, three seeds each): without the noise inputs, without R1, or with
 # AdaIN in place of demodulation, FID is worse than the chapter's model on every seed; without the mapping network
 # or without mixing regularisation it is within the spread, so at this budget the table cannot say whether those
-# two help. AdaIN is the odd row: the worst FID but the best confident rate (18.5–23.6 % against 5.0–9.4 %), with
-# the smallest rarest class — samples more often clearly one garment, further from the data's distribution as a
-# whole; why was not measured. The noise inputs help here although the shipped generator learned strengths near
-# zero (section 6); a likely reading, not measured, is that noise matters while training more than in the final
-# images. Eight hundred steps is early (FID 16.9 here, 6.5 at 4,000 steps in section 3): exercise 5 asks whether
+# two help. AdaIN is the odd row: the worst FID but the best confident rate (18.5–23.6 % against 5.0–9.4 %). The
+# classes column says how: its commonest class takes about half of its samples on average over seeds (as without
+# noise), so its samples are more often clearly a garment, but mostly the same one, which FID counts against it.
+# The noise inputs help here although the shipped generator learned strengths near zero (section 6); a likely
+# reading, not measured, is that noise matters while training more than in the final images. Eight hundred steps is early (FID 16.9 here, 6.5 at 4,000 steps in section 3): exercise 5 asks whether
 # the verdicts hold for longer.
 #
 # ## Summary
