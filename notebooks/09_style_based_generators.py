@@ -272,9 +272,10 @@ plt.show()
 # overlap: FID 1.66 (1.62–1.69) against 6.46 (6.37–6.51) on Fashion-MNIST and 1.25 against 17.0 on MNIST, and a
 # higher confident rate. It is also cheaper per step: the style-based generator's 4,000 steps took 840 s on its
 # fastest seed, the DCGAN's 550 s on Fashion-MNIST and 375 s on MNIST, so at the DCGAN's wall-clock the style-based
-# run sits between its 800- and 2,000-step marks, further behind. Every seed's FID falls from each mark to the
+# run has not reached 4,000 steps (it is past its 2,000-step mark on Fashion-MNIST, short of it on MNIST), and
+# every mark it has passed is further behind. Every seed's FID falls from each mark to the
 # next: the style-based generator is still learning at 4,000 steps. MNIST is its harder case here — one seed drew
-# no confident digit at 800 steps and its classes stay unbalanced at 4,000 (the rarest class column) — and its
+# no confident digit at 800 steps and its classes stay unbalanced at 4,000 (the classes column) — and its
 # configuration was set on Fashion-MNIST, not re-tuned for MNIST. StyleGAN's ideas were made for large images and
 # long training; at 28×28 and a few thousand CPU steps they cost time and, on these numbers, do not pay. What
 # this chapter can show is what each idea does, which is where it goes next.
