@@ -44,7 +44,9 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import torch
 
@@ -109,30 +111,29 @@ def dcgan_run(data: ImageData, steps: int, seed: int, samples: int, real: torch.
     return scored(sample(run.generator, samples, seed=seed + 1), seconds, steps, real, clf_name, floor)
 
 
+def committed_seeds(path: Path, row_name: str, seeds: list[int], steps: int,
+                    usable: Callable[[dict, dict], bool]) -> dict[str, dict] | None:
+    """The per-seed records of row ``row_name`` in the committed table at ``path`` for ``seeds`` (each marked with
+    ``steps`` and where it came from), or None unless the table holds all of them and ``usable(table, row)``."""
+    table = json.loads(path.read_text()) if path.exists() else {}
+    row = table.get("rows", {}).get(row_name)
+    if row is None or not usable(table, row) or not all(str(s) in row.get("seeds", {}) for s in seeds):
+        return None
+    return {str(s): {**row["seeds"][str(s)], "steps": steps, "source": f"{path.name}, row {row_name}"}
+            for s in seeds}
+
+
 def committed_dcgan(seeds: list[int], steps: int, samples: int) -> dict[str, dict] | None:
-    """Chapter 2's committed MNIST records of :data:`DCGAN_ROW` for ``seeds``, or None if it lacks one of them."""
-    path = RESULTS / "dcgan_ablation_mnist.json"
-    row = json.loads(path.read_text())["rows"].get(DCGAN_ROW, {}) if path.exists() else {}
-    if row.get("steps") != steps or row.get("n_samples") != samples:
-        return None
-    runs = row.get("seeds", {})
-    if not all(str(s) in runs for s in seeds):
-        return None
-    return {str(s): {"steps": steps, **runs[str(s)], "source": f"{path.name}, row {DCGAN_ROW}"} for s in seeds}
+    """Chapter 2's committed MNIST records of :data:`DCGAN_ROW` for ``seeds`` at ``steps`` and ``samples``."""
+    return committed_seeds(RESULTS / "dcgan_ablation_mnist.json", DCGAN_ROW, seeds, steps,
+                           lambda _, row: row["steps"] == steps and row["n_samples"] == samples)
 
 
 def committed_mark(seeds: list[int], steps: int, samples: int) -> dict[str, dict] | None:
     """The chapter's model at ``steps`` on Fashion-MNIST from the committed compare table, if it holds that mark
     for ``seeds`` at ``samples``: its first mark is an uninterrupted run, the very run the ablation would repeat."""
-    path = RESULTS / "style_gan_fashion-mnist.json"
-    table = json.loads(path.read_text()) if path.exists() else {}
-    row = table.get("rows", {}).get(f"style-based {steps}", {})
-    if not table or table["marks"][0] != steps or table["n_samples"] != samples:
-        return None
-    runs = row.get("seeds", {})
-    if not all(str(s) in runs for s in seeds):
-        return None
-    return {str(s): {**runs[str(s)], "source": f"{path.name}, row style-based {steps}"} for s in seeds}
+    return committed_seeds(RESULTS / "style_gan_fashion-mnist.json", f"style-based {steps}", seeds, steps,
+                           lambda table, _: table["marks"][0] == steps and table["n_samples"] == samples)
 
 
 def trained_rows(run: str | None, samples: int, real: torch.Tensor, floor: float) -> dict[str, dict]:

@@ -56,7 +56,6 @@ if "google.colab" in sys.modules:
                     "aigc-course @ git+https://github.com/aigc-course/aigc-course"], check=True)
 
 # %%
-import dataclasses
 import inspect
 import os
 import time
@@ -88,7 +87,7 @@ N_EVAL = cfg.budget("N_EVAL", N_EVAL, chapter.BUDGETS, minimum=2)
 GUIDANCE = aigc_course.check_float("GUIDANCE", GUIDANCE, minimum=0.0, inclusive=True)
 CFG_SCALES = tuple(aigc_course.check_float("CFG_SCALES", s, minimum=0.0, inclusive=True) for s in CFG_SCALES)
 DDIM_STEPS = tuple(aigc_course.check_int("DDIM_STEPS", s)
-                   for s in (DDIM_STEPS or cfg.pick(*dataclasses.astuple(chapter.DDIM_STEPS))))
+                   for s in (DDIM_STEPS or cfg.pick(chapter.DDIM_STEPS.quick, chapter.DDIM_STEPS.full)))
 CONFIG, SHAPE = mnist.MNIST, mnist.SHAPE
 results: dict = {"quick": cfg.quick, "guidance": GUIDANCE}
 
