@@ -302,6 +302,37 @@ viz.show_grid(chapter.samples(G_ship, 64, SEED),
               title=f"the shipped generator ({record['steps']:,} steps): 64 samples", nrow=16, value_range=(-1, 1))
 plt.show()
 
+# %% [markdown]
+# **Longer still: full mode's budget.** Full mode trains the same recipe for 20,000 steps. The repository ran
+# that on this CPU — the shipped run's 8,000 steps continued by `python -m aigc_course train stylegan-fashion
+# --steps 20000 --resume` — and `benchmarks/style_gan.py full` scored it exactly as the tables above, beside the
+# shipped generator; chapter 2's DCGAN at its 4,000 steps is the reference.
+
+# %%
+full = tables.load("style_gan_full")
+fm = compare["fashion-mnist"]
+dcgan_fm = fm["rows"][f"dcgan {fm['steps']}"]
+dcgan_seconds = min(s["train_seconds"] for s in dcgan_fm["seeds"].values())
+print(f"benchmarks/style_gan.py full: {full['n_samples']:,} samples each, {viz.measured_on(full)}")
+for name, r in full["rows"].items():
+    segs = ", ".join(f"to step {s['until_step']:,} at commit {s['commit'][:10]}" for s in r["segments"])
+    print(f"{name:>18}: {r['train_seconds'] / 60:3.0f} min, FID {r['fid']:.2f}, confident {r['confident_rate']:.1%}, "
+          f"classes {r['class_min_frac']:.1%}–{r['class_max_frac']:.1%}  (seed {r['seed']}; {segs})")
+print(f"{'DCGAN ' + str(fm['steps']):>18}: {dcgan_seconds / 60:3.0f} min, FID {dcgan_fm['fid']:.2f} "
+      f"({dcgan_fm['spread']['fid'][0]:.2f}–{dcgan_fm['spread']['fid'][1]:.2f} over {dcgan_fm['n_seeds']} seeds), "
+      f"confident {dcgan_fm['confident_rate']:.1%}  (chapter 2's model, the comparison table above)")
+longest = full["rows"][max(full["rows"], key=lambda k: full["rows"][k]["steps"])]
+results["full_budget"] = {"steps": longest["steps"], "fid": longest["fid"], "confident_rate": longest["confident_rate"],
+                          "train_seconds": longest["train_seconds"], "dcgan_fid": dcgan_fm["fid"],
+                          "dcgan_train_seconds": dcgan_seconds}
+
+# %% [markdown]
+# What to see: the style-based generator keeps improving with training — FID 6.5 at 4,000 steps (the table
+# above), 4.2 at 8,000, 1.5 at 20,000 — and at 20,000 steps its FID is just under the DCGAN's 4,000-step range,
+# with a higher confident rate. That took about 70 minutes against the DCGAN's 9, and it is one seed at a budget
+# the DCGAN was not given, so it ranks nothing; what it does say is that the style-based generator's deficit
+# at chapter 2's budget is slowness, not a ceiling.
+
 # %%
 pool = chapter.samples(G_ship, 600, SEED + 2)
 with torch.no_grad():
@@ -467,7 +498,9 @@ plt.show()
 # - On a CPU the style-based generator is slower per step than a DCGAN, and over three seeds at chapter 2's budget
 #   it is behind chapter 2's DCGAN on both data sets, at the same steps and at the same wall-clock (section 3's
 #   benchmark); this chapter's longer-trained weights come from the repository's own command
-#   (`python -m aigc_course train stylegan-fashion`), with their provenance.
+#   (`python -m aigc_course train stylegan-fashion`), with their provenance. Trained on to full mode's 20,000
+#   steps (one seed, about eight times the DCGAN's time), it reaches FID 1.5, below the DCGAN's 4,000-step range:
+#   slow, not capped.
 #
 # ## Exercises
 #
