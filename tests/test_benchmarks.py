@@ -194,6 +194,38 @@ def test_diffusion_quick_judges_each_point_unguided_and_guided_beside_the_gans_c
     assert early["seeds"] == 1 and early["gan_confident_rate_at_same_seconds"] is None
 
 
+def test_the_committed_diffusion_curve_backs_chapter_10s_claims():
+    """Section 10 says, from ``benchmarks/diffusion.py``: over three seeds of the ``ddpm-mnist`` configuration, the
+    unguided confident rate rises and FID falls from point to point, yet at every point it stays below the
+    confident rate chapter 2's GAN had after no more training (issue #20's goal, not met), while at the chapter's
+    guidance the same model draws the asked digit nearly always; each training step costs more than the GAN's.
+    Section 8 says DDIM keeps the asked digit at a small fraction of ancestral DDPM's cost."""
+    from aigc_course.chapters.ch10_diffusion import mnist
+    from aigc_course.recipes import RECIPES
+
+    table = tables.load("diffusion_mnist")
+    assert sorted(table["curves"]) == ["0", "1", "2"] and table["guidance"] == RECIPES["ddpm-mnist"].guidance
+    assert table["config"] == json.loads(json.dumps(mnist.MNIST.record()))
+    for seed, curve in table["curves"].items():
+        points = curve["points"]
+        assert [p["steps"] for p in points] == [1000, 2000, 3000, 4000], seed
+        confident = [p["unguided"]["confident_rate"] for p in points]
+        fids = [p["unguided"]["fid"] for p in points]
+        assert confident == sorted(confident) and fids == sorted(fids, reverse=True), seed
+        assert min(p["guided"]["asked_digit"] for p in points[2:]) >= 0.99, seed  # from 3,000 steps on
+    for steps, row in table["by_steps"].items():
+        gan = row["gan_confident_rate_at_same_seconds"]
+        assert gan is not None and row["unguided_confident_rate"]["max"] < gan - 0.3, steps
+    gan_points = table["gan"]["points"]
+    gan_step = gan_points[-1]["train_seconds"] / gan_points[-1]["steps"]
+    assert min(p["train_seconds"] / p["steps"] for c in table["curves"].values() for p in c["points"]) > 2.5 * gan_step
+    rows = table["sampling"]["rows"]
+    assert list(rows) == ["ddim-10", "ddim-20", "ddim-50", "ddim-100", "ddpm-1000"]
+    assert rows["ddim-50"]["guided"]["ms_per_image"] * 10 < rows["ddpm-1000"]["guided"]["ms_per_image"]
+    assert min(r["guided"]["asked_digit"] for r in rows.values()) >= 0.97
+    assert max(r["unguided"]["confident_rate"] for r in rows.values()) < 0.7  # the weak, unconditional mode
+
+
 def test_diffusion_save_keeps_what_another_process_saved_meanwhile(tmp_path):
     sys.path.insert(0, str(BENCH))
     try:
