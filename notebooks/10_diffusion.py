@@ -729,12 +729,13 @@ plt.show()
 # training time: 30–38 % after 4,000 steps (about 22 minutes) against the GAN's 79 %; the GAN had passed 70 % by its
 # first point, at about five minutes, and levels off near 80 % after about 13. The blue lines are still climbing and
 # FID is still falling fast (from about 75 to about 25), so the diffusion model has not levelled off, but it starts
-# far behind and each of its steps costs about three times a GAN step here. Part of the gap is not diffusion itself:
-# this U-Net is class-conditional, so its unguided mode is the null label, which it saw on only a tenth of its
-# batches (classifier-free dropout 0.1) — even the shipped weights, after 15,000 steps, are confident on only about
-# 60 % of unguided samples (section 8's table). Told the digit, the same model is at its best from early on (the
-# green triangles): the asked digit 83–91 % after 1,000 steps and over 99 % from 3,000 on every seed. On MNIST at
-# CPU scale, diffusion's strength is the conditional model and what guidance does with it, not unconditional speed.
+# far behind and each of its steps costs about three times a GAN step here. A likely part of the gap is this model's
+# design rather than diffusion: the U-Net is class-conditional, so its unguided mode is the null label, which it saw
+# on only a tenth of its batches (classifier-free dropout 0.1) — even the shipped weights, after 15,000 steps, are
+# confident on only about 60 % of unguided samples (section 8's table). A model trained without labels would test
+# that; this chapter has not run one. Told the digit, the same model is at its best from early on (the green
+# triangles): the asked digit 83–91 % after 1,000 steps and over 99 % from 3,000 on every seed. On MNIST at CPU
+# scale, this model's strength is the conditional model and what guidance does with it, not unconditional speed.
 #
 # ## Summary
 #
