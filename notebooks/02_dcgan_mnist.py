@@ -146,8 +146,9 @@ plt.show()
 # the curves every few hundred steps.
 #
 # Quick mode trains 3,000 steps, a thousand fewer than the ablation: the extra stage more than doubles the
-# multiply-adds per step (section 8a). The images are stored channels-last (NHWC), the layout the CPU's convolution library prefers; the engine
-# turns it on by itself only on a GPU, and `benchmarks/memory_format.py` measured what it buys here:
+# multiply-adds per step (section 8a). The engine stores image batches and weights channels-last (NHWC), the
+# layout the CPU's convolution library prefers as much as a GPU's; `benchmarks/memory_format.py` measured what
+# it buys on this CPU, for this chapter's rows and for every other chapter's network:
 
 # %%
 layout = tables.load("memory_format")
@@ -158,7 +159,7 @@ for name, r in layout["rows"].items():
 # %%
 print(f"row {TABLE.chapter!r}: {TABLE.description(TABLE.chapter)}\n{CONFIG}")
 run = train_config(CONFIG, train, STEPS, seed=SEED, device=cfg.device, sample_every=max(1, STEPS // 12),
-                   n_samples=64, live=viz.LiveFigure(), channels_last=True)
+                   n_samples=64, live=viz.LiveFigure())
 results["train_seconds"] = round(run.train_seconds, 1)
 print(f"{STEPS} generator steps in {run.train_seconds:.0f} s "
       f"({STEPS * CONFIG.batch_size / run.train_seconds:,.0f} real images/s)")
@@ -554,8 +555,7 @@ assert x_demo.shape == (4, 1, 28, 28) and D_demo_c(x_demo, y_demo).shape == (4,)
 live, live_generators = {}, {}
 for row in LIVE_ROWS:
     description, row_config = TABLE.rows[row]
-    row_run = train_config(row_config, train, LIVE_STEPS, seed=SEED, device=cfg.device, progress=False,
-                           channels_last=True)
+    row_run = train_config(row_config, train, LIVE_STEPS, seed=SEED, device=cfg.device, progress=False)
     live_generators[row] = row_run.generator
     asked = sample_labels(row_run.generator, 2000)  # None for an unconditional row
     live[row] = score_samples(row_run.sample(2000, seed=SEED + 1), real, "mnist", labels=asked)

@@ -155,3 +155,23 @@ def test_nan_guard_and_fit_with_ema():
               progress=False)
     assert run.ema is not None and run.averaged is run.ema
     assert not torch.equal(run.ema.weight, run.model.weight)
+
+
+def test_auto_layout_stores_image_batches_and_weights_channels_last_and_leaves_other_tensors_alone():
+    """``channels_last="auto"`` is NHWC on the CPU too (benchmarks/memory_format.py); a 2-D batch (the fit above,
+    chapter 1's point clouds) passes through unchanged, where ``contiguous(memory_format=channels_last)`` fails."""
+    from aigc_course.train.loop import in_layout
+
+    seen = []
+
+    class Watch(PairedL1):
+        def setup(self, ctx):
+            super().setup(ctx)
+            seen.append(ctx.memory_format)
+
+    task = Watch()
+    train(task, paired_loader(), 2, progress=False)
+    assert seen == [torch.channels_last] and task.net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    flat = torch.randn(4, 3)
+    assert in_layout(flat, torch.channels_last) is flat
+    assert in_layout(torch.randn(2, 3, 4, 4), torch.channels_last).is_contiguous(memory_format=torch.channels_last)

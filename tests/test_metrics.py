@@ -38,6 +38,32 @@ def test_other_classifiers_reach_their_recorded_accuracy(name, bar):
     assert accuracy(load_classifier(name), x, test.labels) == pytest.approx(record["test_accuracy"], abs=1e-3)
 
 
+def test_score_samples_equals_the_plainly_written_scores(mnist_test):
+    """score_samples sends each image through the judge once; the oracle below sends them as each score's own
+    function does (fake twice, the floor's first half twice): every number agrees."""
+    from aigc_course.metrics import score_samples
+    from aigc_course.metrics.classifier import predict_probs
+
+    x, _ = mnist_test
+    g = torch.Generator().manual_seed(1)
+    fake = (x[:300] + 0.6 * torch.randn(300, 1, 28, 28, generator=g)).clamp(-1, 1)  # noisy digits: far from real
+    real, labels = x[300:1300], torch.arange(300) % 10
+    clf = load_classifier("mnist")
+    probs = predict_probs(clf, fake)
+    ref = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:300]]
+    s = score_samples(fake, real, "mnist", labels=labels)
+    plain = classifier_scores(probs)
+    assert s["confident_rate"] == pytest.approx(plain["confident_rate"], abs=1 / 300)
+    assert s["class_fractions"] == pytest.approx(plain["class_fractions"], abs=1 / 300)
+    assert s["inception_score"] == pytest.approx(plain["inception_score"], rel=1e-4)
+    assert s["label_agreement"] == pytest.approx(float((probs.argmax(1) == labels).float().mean()), abs=1 / 300)
+    assert s["fid"] == pytest.approx(fid(ref, fake, clf), rel=1e-4) and s["fid"] > 10 * s["fid_floor"]
+    assert s["fid_floor"] == pytest.approx(fid_floor(real, clf, 300), rel=1e-4)
+    assert score_samples(fake, real, "mnist", with_floor=False)["fid"] == pytest.approx(s["fid"], rel=1e-9)
+    with pytest.raises(ValueError, match="fid_floor needs 2·n = 1000 real images; got 999"):
+        score_samples(x[:500], real[:999], "mnist")
+
+
 def test_corrupt_classifier_weights_are_reported(tmp_path, monkeypatch):
     from aigc_course.metrics import classifier as mod
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-@torch.no_grad()
-def _features(images: torch.Tensor, classifier: nn.Module, batch: int = 1000) -> torch.Tensor:
-    return torch.cat([classifier.features(images[i:i + batch]) for i in range(0, len(images), batch)])
+from .classifier import features
 
 
 def _nearest(queries_f: torch.Tensor, train_f: torch.Tensor, batch: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,7 +28,7 @@ def _nearest(queries_f: torch.Tensor, train_f: torch.Tensor, batch: int = 500) -
 def nearest_neighbours(queries: torch.Tensor, train: torch.Tensor, classifier: nn.Module,
                        batch: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
     """For each query image, (distance, index) of the nearest ``train`` image in classifier-feature space."""
-    return _nearest(_features(queries, classifier), _features(train, classifier), batch)
+    return _nearest(features(classifier, queries), features(classifier, train), batch)
 
 
 @torch.no_grad()
@@ -42,8 +39,8 @@ def memorization_report(fake: torch.Tensor, held_out: torch.Tensor, train: torch
     ``ratio`` ≈ 1 or above: samples are no closer to the training set than new real images are;
     ``ratio`` ≪ 1: a sign of copying. ``fake_index`` gives each sample's nearest training image.
     """
-    train_f = _features(train, classifier)  # once, for both sets of queries
-    fake_d, fake_i = _nearest(_features(fake, classifier), train_f)
-    real_d, _ = _nearest(_features(held_out, classifier), train_f)
+    train_f = features(classifier, train)  # once, for both sets of queries
+    fake_d, fake_i = _nearest(features(classifier, fake), train_f)
+    real_d, _ = _nearest(features(classifier, held_out), train_f)
     return {"fake_median": float(fake_d.median()), "held_out_median": float(real_d.median()),
             "ratio": float(fake_d.median() / real_d.median()), "fake_distance": fake_d, "fake_index": fake_i}

@@ -12,8 +12,8 @@ import functools
 import torch
 
 from ..runtime import check_choice, check_int
-from .classifier import classifier_record, load_classifier, predict_probs
-from .scores import classifier_scores, fid, fid_floor
+from .classifier import classifier_record, features, load_classifier
+from .scores import classifier_scores, fid_of_features
 
 
 def eval_size(requested: int, n_real: int, verbose: bool = True) -> int:
@@ -55,16 +55,23 @@ def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, 
     """
     check_choice("classifier_name", classifier_name, ("mnist", "fashion-mnist", "cifar10"))
     clf = _judge(classifier_name)
-    probs = predict_probs(clf, fake)
-    scores = classifier_scores(probs)
     n = len(fake)
-    generator = torch.Generator().manual_seed(0)
-    ref = real[torch.randperm(len(real), generator=generator)[:n]]
+    new_floor = with_floor and floor is None
+    if new_floor and len(real) < 2 * n:
+        raise ValueError(f"fid_floor needs 2·n = {2 * n} real images; got {len(real)}")
+    # Each image goes through the classifier once: the fakes' features give their class probabilities (the head
+    # reads them) and their side of the FID; the reference set is the first half of the floor's two halves (one
+    # seeded permutation, as fid_floor draws them), so the floor costs the second half only.
+    fake_features = features(clf, fake)
+    probs = clf.head(fake_features).softmax(1)
+    scores = classifier_scores(probs)
+    order = torch.randperm(len(real), generator=torch.Generator().manual_seed(0))
+    real_features = features(clf, real[order[:2 * n if new_floor else n]])
     fractions = scores.pop("class_fractions")
     agreement = None if labels is None else (probs.argmax(1) == labels.to(probs.device)).float().mean().item()
-    if with_floor and floor is None:
-        floor = fid_floor(real, clf, n)
+    if new_floor:
+        floor = fid_of_features(real_features[:n], real_features[n:])
     return {**scores, "real_confident_rate": classifier_record(classifier_name)["real_confident_rate"],
             "class_fractions": fractions, "class_min_frac": min(fractions), "class_max_frac": max(fractions),
-            "fid": fid(ref, fake, clf), "fid_floor": floor if with_floor else None, "n_samples": n,
-            "label_agreement": agreement}
+            "fid": fid_of_features(real_features[:n], fake_features), "fid_floor": floor if with_floor else None,
+            "n_samples": n, "label_agreement": agreement}

@@ -12,6 +12,8 @@ from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from ..train.loop import in_layout
+
 
 def classifier_scores(probs: torch.Tensor, threshold: float = 0.9) -> dict:
     """Confident rate, class fractions and an Inception-Score analogue from class probabilities (N, K).
@@ -63,7 +65,7 @@ class _Features(nn.Module):
         self.num_features = classifier.num_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier.features(x).double()
+        return self.classifier.features(in_layout(x, torch.channels_last)).double()
 
 
 def _feed(metric, real: torch.Tensor, fake: torch.Tensor, batch: int = 500):
@@ -82,6 +84,24 @@ def fid(real: torch.Tensor, fake: torch.Tensor, classifier: nn.Module) -> float:
     With a small classifier's features it measures what that classifier sees, not human perception.
     """
     metric = FrechetInceptionDistance(feature=_Features(classifier), reset_real_features=True)  # float64 statistics
+    return float(_feed(metric, real, fake))
+
+
+class _Given(nn.Module):
+    """torchmetrics' feature extractor for features computed already: the identity, in float64."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.double()
+
+
+def fid_of_features(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """:func:`fid` from :func:`~.classifier.features` of the two sets (N, F), through the same torchmetrics
+    computation."""
+    metric = FrechetInceptionDistance(feature=_Given(real.shape[1]), reset_real_features=True)
     return float(_feed(metric, real, fake))
 
 

@@ -3,7 +3,7 @@
 The skeleton owns everything that is the same for a GAN, a classifier, a VAE, pix2pix or a
 diffusion model:
 
-1. speed options (bf16 autocast and ``channels_last`` on CUDA, optionally ``torch.compile``) and
+1. speed options (bf16 autocast on CUDA, ``channels_last`` everywhere, optionally ``torch.compile``) and
    DistributedDataParallel under ``torchrun`` (:class:`Context`);
 2. resume: every checkpointed module, optimizer and the task's own state (e.g. its noise stream)
    are checked before anything is loaded, so a run continues bit for bit;
@@ -86,7 +86,7 @@ class Context:
 
     device: torch.device
     use_amp: bool  # bf16 autocast around forward passes
-    memory_format: torch.memory_format  # channels_last on CUDA
+    memory_format: torch.memory_format  # channels_last unless turned off (speed_options)
     compile: bool  # torch.compile the modules that run each step
     rank: int
     world_size: int
@@ -190,7 +190,7 @@ def train(task: Task, loader: TensorLoader, steps: int, *,
         sample_every: keep a snapshot of ``n_samples`` samples every this many steps.
         checkpoint_dir, checkpoint_every: write ``checkpoint.pt`` there every this many steps and at
             the end (atomically); ``resume=True`` continues from it bit for bit.
-        amp, channels_last: bf16 autocast and NHWC memory layout ("auto": on for CUDA only).
+        amp, channels_last: bf16 autocast and NHWC memory layout ("auto": bf16 on CUDA only, NHWC everywhere).
         compile: ``torch.compile`` the modules that run each step.
         live: called with (step, history, samples) at each snapshot, e.g. ``viz.LiveFigure()``.
     """

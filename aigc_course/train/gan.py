@@ -29,6 +29,7 @@ from ..runtime import check_choice, check_float, check_int
 from . import distributed as dist_utils
 from .engine import Context, LiveCallback, Task, train
 from .history import History
+from .loop import in_layout
 from .losses import OBJECTIVES, d_loss, g_loss, gradient_penalty, r1_penalty
 
 
@@ -157,7 +158,7 @@ class GANTask(Task):
         # --- discriminator / critic: n_critic updates on detached fakes ---
         for _ in range(self.n_critic):
             real, real_y = next(batches)
-            real = real.contiguous(memory_format=ctx.memory_format)
+            real = in_layout(real, ctx.memory_format)
             real_args = (real_y,) if self.n_classes else ()
             z = torch.randn(real.shape[0], G.nz, device=ctx.device, generator=z_gen)
             fake_args = self._fake_args(real.shape[0])
@@ -219,7 +220,7 @@ def fit_gan(G: nn.Module, D: nn.Module, loader: TensorLoader, steps: int, *,
         sample_every: keep a snapshot of a fixed noise batch of ``n_samples`` every this many steps.
         checkpoint_dir, checkpoint_every: write ``checkpoint.pt`` there every this many steps and at
             the end (atomically); ``resume=True`` continues from it bit for bit.
-        amp, channels_last: bf16 autocast and NHWC memory layout ("auto": on for CUDA only).
+        amp, channels_last: bf16 autocast and NHWC memory layout ("auto": bf16 on CUDA only, NHWC everywhere).
         compile: ``torch.compile`` both networks.
         live: called with (step, history, samples) at each snapshot, e.g. ``viz.LiveFigure()``.
     """

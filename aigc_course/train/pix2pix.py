@@ -39,6 +39,7 @@ from ..models.features import feature_loss
 from ..runtime import check_float
 from .engine import Context, Task, train
 from .history import History
+from .loop import in_layout
 from .losses import d_loss, g_loss
 
 
@@ -108,7 +109,7 @@ class Pix2PixTask(Task):
 
     def step(self, step: int, batches: Iterator, ctx: Context) -> dict[str, torch.Tensor]:
         x, y = next(batches)
-        x, y = x.contiguous(memory_format=ctx.memory_format), y.contiguous(memory_format=ctx.memory_format)
+        x, y = in_layout(x, ctx.memory_format), in_layout(y, ctx.memory_format)
         out: dict[str, torch.Tensor] = {}
         with ctx.autocast():
             fake = self.step_g(x)

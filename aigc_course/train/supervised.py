@@ -19,6 +19,7 @@ from ..data.loader import TensorLoader
 from ..runtime import check_float
 from .engine import Context, Task, train
 from .history import History
+from .loop import in_layout
 
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
 
@@ -86,7 +87,7 @@ class LossTask(Task):
     def step(self, step: int, batches: Iterator, ctx: Context) -> dict[str, torch.Tensor]:
         x, y = next(batches)
         with ctx.autocast():
-            loss, metrics = self.loss_fn(self.step_model, x.contiguous(memory_format=ctx.memory_format), y)
+            loss, metrics = self.loss_fn(self.step_model, in_layout(x, ctx.memory_format), y)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
