@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -47,7 +47,7 @@ PHOTO_PATCHES = None  # training crops cut from the training photos; None: 3000 
 L1_WEIGHT = 100.0  # λ, pix2pix's weight of the L1 term against the adversarial one (edges → shoes, and a colouriser)
 COLOUR_L1_WEIGHT = None  # λ of the chapter's L1 + GAN colouriser; None: 1000 (chosen in section 4c from the front)
 EDGE_STEPS = None  # steps of each edges → shoes model; None: 600 (quick) or 5000 (full)
-CYCLE_STEPS = None  # steps of each CycleGAN; None: 400 (quick) or 10000 (full)
+CYCLE_STEPS = None  # steps of each CycleGAN; None: 300 (quick) or 10000 (full)
 IDENTITY_WEIGHT = 0.0  # CycleGAN's identity loss, as a fraction of the cycle weight (the paper: 0.5 for paintings)
 
 # %%

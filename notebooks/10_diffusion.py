@@ -24,7 +24,7 @@
 #   linear and cosine schedules and their signal-to-noise curves;
 # - why the simple loss "predict the noise" is denoising score matching, on a data set (chapter 1's ring of 8)
 #   where the best possible noise predictor is known exactly, so the network's error can be measured;
-# - a small class-conditional U-Net on MNIST: what it learns in a few hundred live steps, and what the
+# - a small class-conditional U-Net on MNIST: what it learns in a couple of hundred live steps, and what the
 #   same model does after an hour of training by the repo's own command (shipped weights with their provenance);
 # - ancestral DDPM sampling and DDIM, with our steps checked against the `diffusers` library's schedulers;
 # - classifier-free guidance, measured: asked-digit accuracy, confident rate and FID across guidance scales;
@@ -42,7 +42,7 @@ SEED = 0  # seeds Python, NumPy and PyTorch
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "mps"
 DATA_DIR = None  # folder with torchvision's MNIST files; None: $DATA_DIR, else the bundled test file
 RING_STEPS = None  # denoiser steps on the ring; None: 10000 (quick) or 30000 (full)
-MNIST_STEPS = None  # steps of the live MNIST run; None: 400 (quick) or 20000 (full)
+MNIST_STEPS = None  # steps of the live MNIST run; None: 200 (quick) or 20000 (full)
 N_EVAL = None  # samples per judged setting of the shipped model; None: 200 (quick) or 2000 (full)
 GUIDANCE = 3.0  # the chapter's classifier-free guidance scale (0: unconditional, 1: conditional; section 7)
 CFG_SCALES = (0.0, 1.0, 2.0, 3.0)  # the guidance sweep
@@ -294,9 +294,9 @@ print(f"{CONFIG}\n{sum(p.numel() for p in unet.parameters()):,} parameters; outp
 # %% [markdown]
 # ### Training live, for the quick budget
 #
-# The loop is `fit_diffusion`, on the engine's shared skeleton (checkpoints, resume, EMA, bf16 autocast and
-# channels-last on a GPU): each step draws $t \sim U\{0,\dots,999\}$ and $\epsilon$ per image and takes an AdamW
-# step on $L_\text{simple}$. This run is honest about what a few hundred steps give.
+# The loop is `fit_diffusion`, on the engine's shared skeleton (checkpoints, resume, EMA, bf16 autocast on a
+# GPU, channels-last everywhere): each step draws $t \sim U\{0,\dots,999\}$ and $\epsilon$ per image and takes an AdamW
+# step on $L_\text{simple}$. This run is honest about what a couple of hundred steps give.
 
 # %%
 train = load_dataset("mnist", "train", data_dir=cfg.data_dir)
@@ -319,7 +319,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The loss falls fast, yet the samples are blobs and strokes, not digits: a loss near 0.05 is already low because
+# The loss falls fast, yet the samples are blobs and strokes, not digits: the loss is already low because
 # most of each image is background, and what remains to learn is the part that makes a digit. The issue that
 # planned this chapter measured the same before it was written (0 % confident after 300 s of training). A
 # diffusion model needs many more steps than this notebook can spend on a CPU.
@@ -745,7 +745,7 @@ plt.show()
 #   score error against the exact $\epsilon^*$. Over five seeds, diffusion covered all 8 modes with a higher
 #   high-quality fraction than chapter 1's WGAN-GP on every seed, in less training time; predicting $x_0$ was worse
 #   than predicting $\epsilon$ on every seed, and $v$ overlapped $\epsilon$.
-# - A few hundred steps of a U-Net on MNIST give blobs; the shipped model, trained by the repo's own command, gives
+# - A couple of hundred steps of a U-Net on MNIST give blobs; the shipped model, trained by the repo's own command, gives
 #   digits. Our DDPM and DDIM steps equal `diffusers`' schedulers on the same model and noise.
 # - Classifier-free guidance trades the unconditional model for the conditional one and beyond; it only works if
 #   the sampler re-derives $\hat\epsilon$ after clamping $\hat x_0$ — measured, not assumed.

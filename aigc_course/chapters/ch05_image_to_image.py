@@ -63,7 +63,7 @@ BUDGETS = {
     "COLOUR_STEPS": Budget(600, 20_000),  # steps of each colouriser (L1, GAN, L1+GAN)
     "PHOTO_PATCHES": Budget(3000, 12_000),  # training crops from the training photos (full: 128², about 3 GB as floats)
     "EDGE_STEPS": Budget(600, 5_000),  # steps of each edges → shoes model (U-Net and no-skip ablation)
-    "CYCLE_STEPS": Budget(400, 10_000),  # steps of each CycleGAN (with and without the cycle loss)
+    "CYCLE_STEPS": Budget(300, 10_000),  # steps of each CycleGAN (with and without the cycle loss)
 }
 
 

@@ -51,7 +51,7 @@ class DiffusionConfig:
 
 # 0.45 M parameters; about 0.23 s a step at batch 64 on one core of this 2-core CPU (2026-12-06).
 MNIST = DiffusionConfig()
-QUICK_STEPS = 400  # the notebook's live run: about 1.5 minutes here — shown honestly, not a finished model
+QUICK_STEPS = 200  # the notebook's live run: under a minute here — shown honestly, not a finished model
 FULL_STEPS = 20_000  # the notebook's full mode (a GPU's budget; about 80 minutes on one core here)
 SHIPPED_STEPS = 15_000  # the recipe's default budget: the shipped weights (``make weights``, about an hour here)
 
