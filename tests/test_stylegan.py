@@ -205,8 +205,24 @@ def test_the_exercise_checkers_pass_the_references_and_reject_the_classic_mistak
     assert "hint" in capsys.readouterr().out
 
 
-# That a short seeded run beats the untrained generator's FID is asserted by notebook 9's quick-mode bar
-# (tests/test_notebooks.py: 800 steps, FID 1.5 times below the untrained one), not trained a second time here.
+def test_a_short_seeded_run_improves_on_the_untrained_generator():
+    """200 steps of the chapter's model on Fashion-MNIST. The untrained generator draws near-identical blobs that
+    the judge calls "bag" (81 % of them, half with confidence): its confident rate is high and meaningless, so the
+    test reads FID and coverage. Measured here: FID 52.8 → 26.5, largest class 81 % → 53 %, 3 → 6 classes."""
+    from aigc_course.data import load_dataset, to_unit_range
+    from aigc_course.metrics import score_samples
+
+    data_dir = real_data_dir_or_skip("FashionMNIST")
+    train = load_dataset("fashion-mnist", "train", data_dir=data_dir, verbose=False)
+    real = to_unit_range(load_dataset("fashion-mnist", "test", data_dir=data_dir, verbose=False).images)
+    torch.manual_seed(0)
+    untrained = score_samples(ch9.samples(ch9.CHAPTER.build()[0], 1000, seed=1), real, "fashion-mnist",
+                              with_floor=False)
+    run = ch9.train_style(ch9.CHAPTER, train, 200, seed=0, progress=False)
+    trained = score_samples(ch9.samples(run.generator, 1000, seed=1), real, "fashion-mnist", with_floor=False)
+    assert untrained["class_max_frac"] > 0.6 and trained["fid"] < untrained["fid"] / 1.5
+    assert trained["class_max_frac"] < untrained["class_max_frac"] - 0.15
+    assert sum(f >= 0.02 for f in trained["class_fractions"]) > sum(f >= 0.02 for f in untrained["class_fractions"])
 
 
 def test_the_quick_bar_fails_each_way_it_should():
