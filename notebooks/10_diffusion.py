@@ -245,9 +245,8 @@ bench = tables.load("ring_diffusion")
 rows = bench["rows"]
 
 
-def spread(key: str, fmt: str) -> str:
-    """A benchmark row as mean [min, max] over its seeds."""
-    r = rows[key]
+def spread(r: dict, fmt: str) -> str:
+    """A benchmark number over its seeds ({"mean", "min", "max"}) as mean [min, max]."""
     return f"{r['mean']:{fmt}} [{r['min']:{fmt}}, {r['max']:{fmt}}]"
 
 
@@ -255,10 +254,11 @@ print(f"benchmarks/ring_diffusion.py: {len(bench['seeds'])} seeds, {bench['steps
 print(f"{'':>26} {'modes (min)':>11} {'HQ fraction':>22} {'score error':>25}")
 for label, p in (("diffusion, ε-prediction", ""), ("diffusion, x₀-prediction", "sample_"),
                  ("diffusion, v-prediction", "v_prediction_")):
-    print(f"{label:>26} {rows[f'{p}ddim100_modes']['min']:>11} {spread(f'{p}ddim100_hq', '.3f'):>22} "
-          f"{spread(f'{p}score_error', '.4f'):>25}")
-print(f"{'WGAN-GP (chapter 1)':>26} {rows['wgangp_modes']['min']:>11} {spread('wgangp_hq', '.3f'):>22}")
-print(f"training time: diffusion {spread('train_seconds', '.1f')} s, WGAN-GP {spread('wgangp_seconds', '.1f')} s "
+    print(f"{label:>26} {rows[f'{p}ddim100_modes']['min']:>11} {spread(rows[f'{p}ddim100_hq'], '.3f'):>22} "
+          f"{spread(rows[f'{p}score_error'], '.4f'):>25}")
+print(f"{'WGAN-GP (chapter 1)':>26} {rows['wgangp_modes']['min']:>11} {spread(rows['wgangp_hq'], '.3f'):>22}")
+print(f"training time: diffusion {spread(rows['train_seconds'], '.1f')} s, "
+      f"WGAN-GP {spread(rows['wgangp_seconds'], '.1f')} s "
       f"(one core each)")
 fig, ax = plt.subplots(figsize=(7, 3.2))
 seeds = bench["seeds"]
@@ -594,7 +594,15 @@ print("(ms per image: unguided / guided; ancestral DDPM is scored on fewer sampl
 
 # %%
 families, images, asked = {}, {}, {}
-for name, saved in (("GAN (chapter 2)", "02_dcgan_mnist"), ("conditional GAN (chapter 2)", "02_dcgan_mnist_conditional")):
+try:  # each GAN row's training seconds, as chapter 2 recorded them
+    ch2 = aigc_course.load_results("02_dcgan_mnist")
+except FileNotFoundError as err:
+    ch2 = {}
+    print(f"no GAN rows: {err}")
+# chapter 2 saved its last live conditional row (quick mode: 1,000 steps) beside its chapter model
+conditional = [r for r in ch2.get("live_rows", {}).values() if r["label_agreement"] is not None]
+gan_rows = (("GAN (chapter 2)", "02_dcgan_mnist"), ("conditional GAN (chapter 2)", "02_dcgan_mnist_conditional"))
+for name, saved in gan_rows if ch2 else ():
     try:
         G = load_generator(saved)
     except FileNotFoundError as err:
@@ -603,9 +611,6 @@ for name, saved in (("GAN (chapter 2)", "02_dcgan_mnist"), ("conditional GAN (ch
     t0 = time.perf_counter()
     images[name] = gan_sample(G, N_EVAL, seed=SEED)  # a conditional G is asked for 0, 1, …, 9, 0, … in turn
     ms = (time.perf_counter() - t0) / N_EVAL * 1000
-    ch2 = aigc_course.load_results("02_dcgan_mnist")
-    # chapter 2 saved its last live conditional row (quick mode: 1,000 steps) beside its chapter model
-    conditional = [r for r in ch2["live_rows"].values() if r["label_agreement"] is not None]
     trained = conditional[-1]["train_seconds"] if G.n_classes else ch2["train_seconds"]
     families[name] = {"ms_per_image": ms, "train_seconds": trained}
     if G.n_classes:
@@ -682,22 +687,17 @@ print(f"benchmarks/diffusion.py: seeds {', '.join(seeds)}, {committed['samples']
       f"{viz.measured_on(committed)}; GAN ({committed['gan']['row']}): {committed['gan']['date']}, "
       f"{committed['gan']['torch_threads']} thread, {committed['gan']['samples']:,} samples per point")
 
-
-def seed_range(r: dict, fmt: str) -> str:
-    """A point over seeds as mean [min, max]."""
-    return f"{r['mean']:{fmt}} [{r['min']:{fmt}}, {r['max']:{fmt}}]"
-
-
 print(f"{'steps':>6} {'seconds':>20} {'unguided confident':>24} {'unguided FID':>22} {'guided: asked digit':>24} "
       f"{'GAN confident, same time':>25}")
 for steps, r in committed["by_steps"].items():
     gan = r["gan_confident_rate_at_same_seconds"]
-    print(f"{steps:>6} {seed_range(r['train_seconds'], '.0f'):>20} {seed_range(r['unguided_confident_rate'], '.3f'):>24} "
-          f"{seed_range(r['unguided_fid'], '.2f'):>22} {seed_range(r['guided_asked_digit'], '.3f'):>24} "
+    print(f"{steps:>6} {spread(r['train_seconds'], '.0f'):>20} {spread(r['unguided_confident_rate'], '.3f'):>24} "
+          f"{spread(r['unguided_fid'], '.2f'):>22} {spread(r['guided_asked_digit'], '.3f'):>24} "
           f"{'— (none that early)' if gan is None else f'{gan:.3f}':>25}")
-last = committed["by_steps"][max(committed["by_steps"], key=int)]
+last_steps = max(committed["by_steps"], key=int)
+last = committed["by_steps"][last_steps]
 gan_last = last["gan_confident_rate_at_same_seconds"]
-results["bench_curve"] = {"seeds": len(seeds), "steps": int(max(committed["by_steps"], key=int)),
+results["bench_curve"] = {"seeds": len(seeds), "steps": int(last_steps),
                           "unguided_confident_max": last["unguided_confident_rate"]["max"],
                           "gan_confident_at_same_seconds": gan_last,
                           "diffusion_ahead": None if gan_last is None else last["unguided_confident_rate"]["min"] > gan_last}
