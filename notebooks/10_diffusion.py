@@ -319,7 +319,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The loss falls fast, yet the samples are blobs and strokes, not digits: the loss is already low because
+# The loss falls fast, yet the samples are noise, blobs and strokes, not digits: the loss is already low because
 # most of each image is background, and what remains to learn is the part that makes a digit. The issue that
 # planned this chapter measured the same before it was written (0 % confident after 300 s of training). A
 # diffusion model needs many more steps than this notebook can spend on a CPU.
@@ -745,8 +745,8 @@ plt.show()
 #   score error against the exact $\epsilon^*$. Over five seeds, diffusion covered all 8 modes with a higher
 #   high-quality fraction than chapter 1's WGAN-GP on every seed, in less training time; predicting $x_0$ was worse
 #   than predicting $\epsilon$ on every seed, and $v$ overlapped $\epsilon$.
-# - A couple of hundred steps of a U-Net on MNIST give blobs; the shipped model, trained by the repo's own command, gives
-#   digits. Our DDPM and DDIM steps equal `diffusers`' schedulers on the same model and noise.
+# - A couple of hundred steps of a U-Net on MNIST give noise and blobs; the shipped model, trained by the repo's
+#   own command, gives digits. Our DDPM and DDIM steps equal `diffusers`' schedulers on the same model and noise.
 # - Classifier-free guidance trades the unconditional model for the conditional one and beyond; it only works if
 #   the sampler re-derives $\hat\epsilon$ after clamping $\hat x_0$ — measured, not assumed.
 # - Sampling cost is steps × network passes; DDIM keeps quality at a few dozen steps, at a fourteenth of
