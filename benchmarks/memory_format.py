@@ -42,8 +42,8 @@ from common import RESULTS, add_run_arguments, finish  # this folder is on sys.p
 ROWS = ["textbook", ch02_dcgan_mnist.ABLATION.chapter, "conditional-lr-1e-3"]
 CHAPTER_ROWS = ["ch03 DCGAN", "ch04 VAE", "ch05 colouriser", "ch06 SRResNet", "ch06 DnCNN", "ch07 inpainter",
                 "ch08 refiner", "ch09 style-based GAN", "ch10 diffusion U-Net"]
-# One row's training run: (steps, channels_last, seed) -> the number of images it trained on.
-Trainer = Callable[[int, bool, int], int]
+# One row's training run, (steps, channels_last, seed) -> anything, and the images one of its steps trains on.
+Trainer = tuple[Callable[[int, bool, int], object], int]
 
 
 def _random(seed: int, **shapes: tuple[int, ...]) -> dict[str, torch.Tensor]:
@@ -52,68 +52,67 @@ def _random(seed: int, **shapes: tuple[int, ...]) -> dict[str, torch.Tensor]:
 
 
 def trainer(row: str, data_dir: str) -> Trainer:
-    """``row``'s training, as a function of (steps, channels_last, seed) that returns the images it trained on."""
-    if row in ROWS:
-        mnist, config = load_dataset("mnist", "train", data_dir=data_dir), ch02_dcgan_mnist.ABLATION.config(row)
-        return lambda n, cl, seed: (train_config(config, mnist, n, seed=seed, progress=False, channels_last=cl),
-                                    n * config.batch_size)[1]
-    if row == "ch03 DCGAN":
-        cifar, config = load_dataset("cifar10", "train", data_dir=data_dir), ch03_dcgan_cifar10.ABLATION.config()
-        return lambda n, cl, seed: (train_config(config, cifar, n, seed=seed, progress=False, channels_last=cl),
-                                    n * config.batch_size)[1]
+    """``row``'s training as a function of (steps, channels_last, seed), with its batch size."""
+    if row in ROWS or row == "ch03 DCGAN":
+        data, config = ((load_dataset("mnist", "train", data_dir=data_dir), ch02_dcgan_mnist.ABLATION.config(row))
+                        if row in ROWS else
+                        (load_dataset("cifar10", "train", data_dir=data_dir), ch03_dcgan_cifar10.ABLATION.config()))
+        return (lambda n, cl, seed: train_config(config, data, n, seed=seed, progress=False, channels_last=cl),
+                config.batch_size)
     if row == "ch04 VAE":
         mnist = load_dataset("mnist", "train", data_dir=data_dir)
-        return lambda n, cl, seed: (ch04_vae.train_vae(mnist, n, seed=seed, progress=False, channels_last=cl),
-                                    n * 128)[1]
+        return lambda n, cl, seed: ch04_vae.train_vae(mnist, n, seed=seed, progress=False, channels_last=cl), 128
     if row == "ch09 style-based GAN":
-        fashion, config = load_dataset("fashion-mnist", "train", data_dir=data_dir), ch09_style_based_generators.CHAPTER
-        return lambda n, cl, seed: (ch09_style_based_generators.train_style(
-            config, fashion, n, seed=seed, progress=False, channels_last=cl), n * config.batch_size)[1]
+        fashion, style = load_dataset("fashion-mnist", "train", data_dir=data_dir), ch09_style_based_generators.CHAPTER
+        return (lambda n, cl, seed: ch09_style_based_generators.train_style(
+            style, fashion, n, seed=seed, progress=False, channels_last=cl), style.batch_size)
     if row == "ch05 colouriser":
         c5 = ch05_image_to_image.COLOUR["quick"]
         pairs = _random(0, L=(1, c5.size, c5.size), ab=(2, c5.size, c5.size))
-        return lambda n, cl, seed: (ch05_image_to_image.train_colouriser(
+        return (lambda n, cl, seed: ch05_image_to_image.train_colouriser(
             pairs, c5, n, ch05_image_to_image.COLOUR_L1_WEIGHT, 1.0, seed=seed, progress=False, channels_last=cl),
-            n * c5.batch_size)[1]
+            c5.batch_size)
     if row == "ch06 SRResNet":
         c6 = ch06_super_resolution.SR["quick"]
-        pairs = _random(0, lr=(3, c6.hr_size // c6.scale, c6.hr_size // c6.scale), hr=(3, c6.hr_size, c6.hr_size))
-        return lambda n, cl, seed: (ch06_super_resolution.train_sr(
-            pairs, c6, n, seed=seed, progress=False, channels_last=cl), n * c6.batch_size)[1]
+        side = c6.hr_size // c6.scale
+        pairs = _random(0, lr=(3, side, side), hr=(3, c6.hr_size, c6.hr_size))
+        return (lambda n, cl, seed: ch06_super_resolution.train_sr(pairs, c6, n, seed=seed, progress=False,
+                                                                  channels_last=cl), c6.batch_size)
     if row == "ch06 DnCNN":
         d6 = ch06_super_resolution.DENOISE["quick"]
         pairs = _random(0, noisy=(3, d6.patch, d6.patch), clean=(3, d6.patch, d6.patch))
-        return lambda n, cl, seed: (ch06_super_resolution.train_denoiser(
-            pairs, d6, n, seed=seed, progress=False, channels_last=cl), n * d6.batch_size)[1]
+        return (lambda n, cl, seed: ch06_super_resolution.train_denoiser(pairs, d6, n, seed=seed, progress=False,
+                                                                        channels_last=cl), d6.batch_size)
     if row == "ch07 inpainter":
         c7 = ch07_inpainting_and_style.INPAINT["quick"]
         pairs = _random(0, x=(4, c7.size, c7.size), x_prior=(7, c7.size, c7.size), image=(3, c7.size, c7.size))
-        return lambda n, cl, seed: (ch07_inpainting_and_style.train_inpainter(
-            pairs, c7, n, seed=seed, progress=False, channels_last=cl), n * c7.batch_size)[1]
+        return (lambda n, cl, seed: ch07_inpainting_and_style.train_inpainter(pairs, c7, n, seed=seed, progress=False,
+                                                                             channels_last=cl), c7.batch_size)
     if row == "ch08 refiner":
         c8 = ch08_video_interpolation.REFINE["quick"]
         data = _random(0, x=(c8.build().in_channels, c8.size, c8.size), it=(3, c8.size, c8.size))
-        return lambda n, cl, seed: (ch08_video_interpolation.train_refiner(
-            data, c8, n, seed=seed, progress=False, channels_last=cl), n * c8.batch_size)[1]
+        return (lambda n, cl, seed: ch08_video_interpolation.train_refiner(data, c8, n, seed=seed, progress=False,
+                                                                          channels_last=cl), c8.batch_size)
     if row == "ch10 diffusion U-Net":
         c10 = ch10_mnist.MNIST
         digits = _random(0, x=(1, 28, 28))["x"] * 2 - 1
 
-        def train_diffusion(n: int, cl: bool, seed: int) -> int:
+        def train_diffusion(n: int, cl: bool, seed: int) -> object:
             torch.manual_seed(seed)
             loader = TensorLoader(digits, torch.arange(len(digits)) % 10, batch_size=c10.batch_size, seed=seed,
                                   drop_last=True)
-            fit_diffusion(c10.build(), loader, n, seed=seed, progress=False, channels_last=cl, **c10.fit_kwargs())
-            return n * c10.batch_size
-        return train_diffusion
+            return fit_diffusion(c10.build(), loader, n, seed=seed, progress=False, channels_last=cl,
+                                 **c10.fit_kwargs())
+        return train_diffusion, c10.batch_size
     raise ValueError(f"row {row!r}; allowed: {ROWS + CHAPTER_ROWS}")
 
 
 def images_per_second(train: Trainer, steps: int, channels_last: bool, seed: int) -> float:
     """Train for ``steps`` steps in the given layout; return training images/s."""
+    fit, batch_size = train
     t0 = time.perf_counter()
-    images = train(steps, channels_last, seed)
-    return images / (time.perf_counter() - t0)
+    fit(steps, channels_last, seed)
+    return steps * batch_size / (time.perf_counter() - t0)
 
 
 def main(argv: list[str] | None = None) -> dict:
