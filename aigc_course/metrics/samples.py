@@ -13,7 +13,7 @@ import torch
 
 from ..runtime import check_choice, check_int
 from .classifier import classifier_record, features, load_classifier
-from .scores import classifier_scores, fid_of_features
+from .scores import check_floor_size, classifier_scores, fid_of_features, real_order
 
 
 def eval_size(requested: int, n_real: int, verbose: bool = True) -> int:
@@ -57,16 +57,15 @@ def score_samples(fake: torch.Tensor, real: torch.Tensor, classifier_name: str, 
     clf = _judge(classifier_name)
     n = len(fake)
     new_floor = with_floor and floor is None
-    if new_floor and len(real) < 2 * n:
-        raise ValueError(f"fid_floor needs 2·n = {2 * n} real images; got {len(real)}")
+    if new_floor:
+        check_floor_size(len(real), n)
     # Each image goes through the classifier once: the fakes' features give their class probabilities (the head
-    # reads them) and their side of the FID; the reference set is the first half of the floor's two halves (one
-    # seeded permutation, as fid_floor draws them), so the floor costs the second half only.
+    # reads them) and their side of the FID; the reference set is the first half of the floor's two halves
+    # (real_order), so the floor costs the second half only.
     fake_features = features(clf, fake)
     probs = clf.head(fake_features).softmax(1)
     scores = classifier_scores(probs)
-    order = torch.randperm(len(real), generator=torch.Generator().manual_seed(0))
-    real_features = features(clf, real[order[:2 * n if new_floor else n]])
+    real_features = features(clf, real[real_order(len(real))[:2 * n if new_floor else n]])
     fractions = scores.pop("class_fractions")
     agreement = None if labels is None else (probs.argmax(1) == labels.to(probs.device)).float().mean().item()
     if new_floor:

@@ -12,7 +12,7 @@ from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
-from ..train.loop import in_layout
+from .classifier import features
 
 
 def classifier_scores(probs: torch.Tensor, threshold: float = 0.9) -> dict:
@@ -56,18 +56,6 @@ def wasserstein_1d(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.flatten().sort().values - b.flatten().sort().values).abs().mean())
 
 
-class _Features(nn.Module):
-    """Adapts a classifier with ``.features`` to torchmetrics' feature-extractor interface."""
-
-    def __init__(self, classifier: nn.Module) -> None:
-        super().__init__()
-        self.classifier = classifier
-        self.num_features = classifier.num_features
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier.features(in_layout(x, torch.channels_last)).double()
-
-
 def _feed(metric, real: torch.Tensor, fake: torch.Tensor, batch: int = 500):
     for i in range(0, len(real), batch):
         metric.update(real[i:i + batch], real=True)
@@ -76,19 +64,9 @@ def _feed(metric, real: torch.Tensor, fake: torch.Tensor, batch: int = 500):
     return metric.compute()
 
 
-@torch.no_grad()
-def fid(real: torch.Tensor, fake: torch.Tensor, classifier: nn.Module) -> float:
-    """Fréchet distance between Gaussians fitted to classifier features of ``real`` and ``fake`` (images in [-1, 1]).
-
-    Biased upwards at small N (Chong & Forsyth 2020): compare only at equal N, next to :func:`fid_floor`.
-    With a small classifier's features it measures what that classifier sees, not human perception.
-    """
-    metric = FrechetInceptionDistance(feature=_Features(classifier), reset_real_features=True)  # float64 statistics
-    return float(_feed(metric, real, fake))
-
-
 class _Given(nn.Module):
-    """torchmetrics' feature extractor for features computed already: the identity, in float64."""
+    """torchmetrics' feature extractor for features computed already (:func:`~.classifier.features`): the
+    identity, in float64, so the metric's statistics are float64 as with its own extractors."""
 
     def __init__(self, num_features: int) -> None:
         super().__init__()
@@ -99,20 +77,40 @@ class _Given(nn.Module):
 
 
 def fid_of_features(real: torch.Tensor, fake: torch.Tensor) -> float:
-    """:func:`fid` from :func:`~.classifier.features` of the two sets (N, F), through the same torchmetrics
-    computation."""
+    """:func:`fid` from the classifier features of the two sets (N, F), computed once by the caller."""
     metric = FrechetInceptionDistance(feature=_Given(real.shape[1]), reset_real_features=True)
     return float(_feed(metric, real, fake))
+
+
+@torch.no_grad()
+def fid(real: torch.Tensor, fake: torch.Tensor, classifier: nn.Module) -> float:
+    """Fréchet distance between Gaussians fitted to classifier features of ``real`` and ``fake`` (images in [-1, 1]).
+
+    Biased upwards at small N (Chong & Forsyth 2020): compare only at equal N, next to :func:`fid_floor`.
+    With a small classifier's features it measures what that classifier sees, not human perception.
+    """
+    return fid_of_features(features(classifier, real), features(classifier, fake))
+
+
+def real_order(n_real: int, seed: int = 0) -> torch.Tensor:
+    """The seeded order of ``n_real`` real images that :func:`fid_floor` takes its two halves from; its first
+    ``n`` are also ``score_samples``' reference set, so one pass of the judge serves the FID and its floor."""
+    return torch.randperm(n_real, generator=torch.Generator().manual_seed(seed))
+
+
+def check_floor_size(n_real: int, n: int) -> None:
+    """The FID floor compares two disjoint sets of ``n`` real images: a clear error where there are fewer than 2n."""
+    if n_real < 2 * n:
+        raise ValueError(f"fid_floor needs 2·n = {2 * n} real images; got {n_real}")
 
 
 @torch.no_grad()
 def fid_floor(real: torch.Tensor, classifier: nn.Module, n: int, seed: int = 0) -> float:
     """FID between two disjoint random halves of real images, ``n`` each: the best score a perfect
     generator could get at this sample size (needs at least 2n real images)."""
-    if len(real) < 2 * n:
-        raise ValueError(f"fid_floor needs 2·n = {2 * n} real images; got {len(real)}")
-    idx = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))
-    return fid(real[idx[:n]], real[idx[n:2 * n]], classifier)
+    check_floor_size(len(real), n)
+    both = features(classifier, real[real_order(len(real), seed)[:2 * n]])
+    return fid_of_features(both[:n], both[n:])
 
 
 @torch.no_grad()
@@ -126,6 +124,7 @@ def kid(real: torch.Tensor, fake: torch.Tensor, classifier: nn.Module, subset_si
     subset_size = min(subset_size, len(real), len(fake))
     with warnings.catch_warnings():  # "will save all extracted features": intended, our sets are small
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
-        metric = KernelInceptionDistance(feature=_Features(classifier), subsets=subsets, subset_size=subset_size)
-    mean, std = _feed(metric, real, fake)
+        metric = KernelInceptionDistance(feature=_Given(classifier.num_features), subsets=subsets,
+                                         subset_size=subset_size)
+    mean, std = _feed(metric, features(classifier, real), features(classifier, fake))
     return float(mean), float(std)
