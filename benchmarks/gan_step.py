@@ -6,7 +6,7 @@ dataset read through ``DataLoader`` (2 workers) with per-sample ``ToTensor``/``N
 backward passes for the real and fake halves, and ``.item()`` logging every step. Runs alternate
 (engine, reference, engine, ...) so that machine noise hits both alike.
 
-    python benchmarks/gan_step.py --quick            # under a minute on a 2-core CPU
+    python benchmarks/gan_step.py --quick            # a smoke run (CI): 2 rounds of 10 steps
     python benchmarks/gan_step.py --save             # longer run, writes aigc_course/tables/gan_step.json
 
 The last line printed is a JSON object with device, engine_img_per_s, reference_img_per_s, ratio.
@@ -95,7 +95,7 @@ class ReferenceLoop:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short run (< 1 minute on a 2-core CPU)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 rounds of 10 steps (not a timing)")
     parser.add_argument("--device", default="auto", choices=aigc_course.runtime.DEVICES)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="reference DataLoader workers (the tutorial's 2)")
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--save", action="store_true", help=f"write the result to {RESULTS}")
     args = parser.parse_args()
-    steps, rounds = (30, 3) if args.quick else (150, 5)
+    steps, rounds = (10, 2) if args.quick else (150, 5)  # --quick: a smoke run of every path, not a timing
 
     device = aigc_course.device(args.device, seed=0)
     recipe = RECIPES["dcgan-mnist"]

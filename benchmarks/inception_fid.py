@@ -1,7 +1,7 @@
 """Standard Inception FID of chapter 3's quick CIFAR-10 model, next to the real-vs-real floor at the same N.
 
     python benchmarks/inception_fid.py --save          # train the chapter's quick model, then measure
-    python benchmarks/inception_fid.py --quick         # smoke run (CI): 10 steps, N = 20
+    python benchmarks/inception_fid.py --quick         # smoke run (CI): 10 steps, N = 10
 
 The FID Inception network costs 80–130 s per 1,000 images on a 2-core CPU, so N is kept to what the
 real data allows: N fakes vs N real training images, and the floor between two disjoint sets of N real
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     table = ABLATIONS["cifar10"]
     steps = 10 if args.quick else (args.steps or table.steps)
-    n = 20 if args.quick else args.n
+    n = 10 if args.quick else args.n
     train = load_dataset("cifar10", "train", data_dir=args.data_dir or default_data_dir())
     test = load_dataset("cifar10", "test", data_dir=args.data_dir or default_data_dir())
     real, real_test = to_unit_range(train.images), to_unit_range(test.images)

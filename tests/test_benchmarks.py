@@ -1,6 +1,8 @@
 """The benchmark scripts still run and print their JSON contract (speed targets are not asserted here)."""
+import contextlib
+import io
 import json
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
@@ -13,21 +15,30 @@ from aigc_course.chapters import ch08_video_interpolation as ch8
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+def _run(script: str, *args: str) -> dict:
+    """Run ``python benchmarks/<script> --quick <args>`` and return the JSON of the last line it prints.
+
+    The script runs as ``__main__`` in this process, with its folder first on ``sys.path`` and its own ``sys.argv``,
+    as the interpreter would run it: the same code path, without starting a new Python and importing torch again
+    (about 6 s a script on this CPU, over 17 scripts).
+    """
+    argv, path, out = sys.argv, list(sys.path), io.StringIO()
+    sys.argv, sys.path[:0] = [str(BENCH / script), "--quick", *args], [str(BENCH)]
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(BENCH / script), run_name="__main__")
+    except SystemExit as stop:  # argparse's error, or a script's own exit code
+        assert stop.code in (None, 0), f"{script} exited with {stop.code}: {out.getvalue()[-2000:]}"
+    finally:
+        sys.argv, sys.path[:] = argv, path
+    return json.loads(out.getvalue().strip().splitlines()[-1])
+
+
 def test_gan_step_quick_prints_its_json_contract():
-    proc = subprocess.run([sys.executable, str(BENCH / "gan_step.py"), "--quick"], capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = _run("gan_step.py")
     assert {"device", "engine_img_per_s", "reference_img_per_s", "ratio"} <= set(result)
     assert result["engine_img_per_s"] > 0 and result["reference_img_per_s"] > 0
     assert abs(result["ratio"] - result["engine_img_per_s"] / result["reference_img_per_s"]) < 2e-3
-
-
-def _run(script: str, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", *args], capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_dcgan_ablation_quick_scores_its_rows():
@@ -153,7 +164,7 @@ def test_channels_last_computes_the_same_losses():
 
 def test_inception_fid_quick_reports_fid_and_floor():
     result = _run("inception_fid.py")
-    assert result["n"] == 20 and result["inception_fid"] > 0 and result["inception_fid_floor"] > 0
+    assert result["n"] == 10 and result["inception_fid"] > 0 and result["inception_fid_floor"] > 0
 
 
 def test_judge_fairness_quick_scores_both_judges():
