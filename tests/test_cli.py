@@ -9,14 +9,26 @@ from aigc_course.__main__ import main
 from aigc_course.recipes import RECIPES, run_recipe
 
 
-def cli(*args, **env):
-    return subprocess.run([sys.executable, "-m", "aigc_course", *args], capture_output=True, text=True,
-                          env={**os.environ, "AIGC_OFFLINE": "1", **env}, timeout=300)
-
-
 def test_help_lists_recipes():
-    proc = cli("--help")
+    """The one run through a new interpreter: ``python -m aigc_course`` itself works."""
+    proc = subprocess.run([sys.executable, "-m", "aigc_course", "--help"], capture_output=True, text=True,
+                          env={**os.environ, "AIGC_OFFLINE": "1"}, timeout=300)
     assert proc.returncode == 0 and "dcgan-mnist" in proc.stdout and "torchrun" in proc.stdout
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, tmp_path):
+    """``python -m aigc_course <args>`` run through its ``main`` in this process, offline and with an empty data
+    folder (so the bundled MNIST file is what it trains on); returns what it printed, failing on a non-zero exit."""
+    monkeypatch.setenv("AIGC_OFFLINE", "1")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "no-data"))
+
+    def run(*args: str) -> str:
+        code = main(list(args))
+        printed = capsys.readouterr()
+        assert code == 0, printed.err
+        return printed.out
+    return run
 
 
 @pytest.mark.parametrize("args, message", [
@@ -32,17 +44,16 @@ def test_bad_arguments_are_refused_with_allowed_values(args, message, capsys):
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_train_writes_checkpoint_and_samples_then_resumes(tmp_path):
+def test_train_writes_checkpoint_and_samples_then_resumes(cli, tmp_path):
     out = tmp_path / "run"
-    proc = cli("train", "dcgan-mnist", "--steps", "3", "--device", "cpu", "--out", str(out), "--no-progress",
-               "--batch-size", "16", DATA_DIR=str(tmp_path / "no-data"))
-    assert proc.returncode == 0, proc.stderr
-    assert f"checkpoint: {out / 'checkpoint.pt'}" in proc.stdout and f"samples:    {out / 'samples.png'}" in proc.stdout
-    assert "bundled official MNIST test file in data/" in proc.stdout  # says what data it used
+    printed = cli("train", "dcgan-mnist", "--steps", "3", "--device", "cpu", "--out", str(out), "--no-progress",
+                  "--batch-size", "16")
+    assert f"checkpoint: {out / 'checkpoint.pt'}" in printed and f"samples:    {out / 'samples.png'}" in printed
+    assert "bundled official MNIST test file in data/" in printed  # says what data it used
     assert (out / "checkpoint.pt").exists() and (out / "samples.png").exists()
-    proc = cli("train", "dcgan-mnist", "--steps", "5", "--out", str(out), "--resume", "--no-progress",
-               "--batch-size", "16", DATA_DIR=str(tmp_path / "no-data"))
-    assert proc.returncode == 0 and "resumed from" in proc.stdout and "at step 3" in proc.stdout
+    printed = cli("train", "dcgan-mnist", "--steps", "5", "--out", str(out), "--resume", "--no-progress",
+                  "--batch-size", "16")
+    assert "resumed from" in printed and "at step 3" in printed
 
 
 def test_the_recipe_is_the_chapter_model():
@@ -52,16 +63,15 @@ def test_the_recipe_is_the_chapter_model():
         run_recipe("nope")
 
 
-def test_the_diffusion_recipe_trains_chapter_10s_model_and_resumes(tmp_path):
+def test_the_diffusion_recipe_trains_chapter_10s_model_and_resumes(cli, tmp_path):
     from aigc_course.chapters.ch10_diffusion import mnist
 
     recipe = RECIPES["ddpm-mnist"]
     assert recipe.config is mnist.MNIST and recipe.steps == mnist.SHIPPED_STEPS
     out = tmp_path / "run"
-    proc = cli("train", "ddpm-mnist", "--steps", "2", "--device", "cpu", "--out", str(out), "--no-progress",
-               "--batch-size", "8", DATA_DIR=str(tmp_path / "no-data"))
-    assert proc.returncode == 0, proc.stderr
+    cli("train", "ddpm-mnist", "--steps", "2", "--device", "cpu", "--out", str(out), "--no-progress",
+        "--batch-size", "8")
     assert (out / "checkpoint.pt").exists() and (out / "samples.png").exists()
-    proc = cli("train", "ddpm-mnist", "--steps", "3", "--out", str(out), "--resume", "--no-progress",
-               "--batch-size", "8", DATA_DIR=str(tmp_path / "no-data"))
-    assert proc.returncode == 0 and "at step 2" in proc.stdout, proc.stderr
+    printed = cli("train", "ddpm-mnist", "--steps", "3", "--out", str(out), "--resume", "--no-progress",
+                  "--batch-size", "8")
+    assert "at step 2" in printed
