@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -36,7 +36,7 @@ SEED = 0  # seeds Python, NumPy and PyTorch
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "mps"
 DATA_DIR = None  # unused: this chapter's data are toy distributions with known densities
 RING_STEPS = None  # generator steps per ring-of-8 run; None: 1500 (quick) or 5000 (full)
-RING_SEEDS = 3  # seeds per objective on the ring
+RING_SEEDS = None  # seeds per objective on the ring; None: 2 (quick) or 5 (full)
 GAN1D_STEPS = None  # steps of the 1-D GAN; None: 1500 (quick) or 4000 (full)
 
 # %%
@@ -69,7 +69,7 @@ from aigc_course.train import d_loss, g_loss
 
 cfg = aigc_course.setup(QUICK=QUICK, SEED=SEED, DEVICE=DEVICE, DATA_DIR=DATA_DIR)
 RING_STEPS = cfg.budget("RING_STEPS", RING_STEPS, chapter.BUDGETS)
-RING_SEEDS = aigc_course.check_int("RING_SEEDS", RING_SEEDS)
+RING_SEEDS = cfg.budget("RING_SEEDS", RING_SEEDS, chapter.BUDGETS)
 GAN1D_STEPS = cfg.budget("GAN1D_STEPS", GAN1D_STEPS, chapter.BUDGETS)
 FIGURES = aigc_course.figures_dir()  # build/figures: beside the repository, or beside this notebook
 results: dict = {"quick": cfg.quick}
