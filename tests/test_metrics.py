@@ -87,12 +87,12 @@ def test_classifier_scores_by_hand():
 def test_fid_of_a_set_with_itself_is_zero_and_grows_with_noise(mnist_test):
     x, _ = mnist_test
     clf = load_classifier("mnist")
-    real = x[:2000]
+    real = x[:1000]
     assert fid(real, real, clf) == pytest.approx(0.0, abs=1e-3)
     g = torch.Generator().manual_seed(0)
     noisy = [fid(real, (real + s * torch.randn(real.shape, generator=g)).clamp(-1, 1), clf) for s in (0.1, 0.3, 0.6)]
     assert noisy[0] < noisy[1] < noisy[2]
-    floor = fid_floor(x, clf, n=2000)
+    floor = fid_floor(x, clf, n=1000)
     assert 0 < floor < noisy[2]
     with pytest.raises(ValueError, match="needs 2·n = 40000"):
         fid_floor(x, clf, n=20000)
