@@ -45,7 +45,7 @@ SEED = 0  # seeds Python, NumPy and PyTorch
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "mps"
 DATA_DIR = None  # folder with FashionMNIST/raw; None: $DATA_DIR or data/
 STEPS = None  # generator steps trained live (style-based and DCGAN alike); None: 800 (quick) or 20000 (full)
-N_EVAL = None  # samples per measurement; None: 2000 (quick) or 10000 (full)
+N_EVAL = None  # samples per measurement; None: 1000 (quick) or 10000 (full)
 
 # %%
 # Colab set-up: installs the course package when running inside Google Colab; does nothing elsewhere.

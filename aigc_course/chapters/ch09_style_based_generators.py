@@ -85,7 +85,7 @@ PSIS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the truncation sweep
 # The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
 BUDGETS = {
     "STEPS": Budget(800, 20_000),  # generator steps trained live (quick: the early phase; the shipped model has more)
-    "N_EVAL": Budget(2000, 10_000),  # samples scored per measurement
+    "N_EVAL": Budget(1000, 10_000),  # samples scored per measurement
 }
 
 # What the quick-mode run must show (checked by the notebook test on the numbers it records): the live run learns

@@ -17,7 +17,7 @@ from . import toy
 
 __all__ = ["BUDGETS", "QUICK_STEPS", "exercises", "load_vae", "save_vae", "toy", "train_vae"]
 
-QUICK_STEPS = 3000  # the main model's quick budget: about 3 minutes on a 2-core CPU (4,000 until 2026-12-03)
+QUICK_STEPS = 2000  # the main model's quick budget: under 2 minutes on a 2-core CPU (3,000 until 2026-12-07)
 
 # The notebook's count parameters: (quick, full) defaults when the learner leaves them at None.
 BUDGETS = {
