@@ -96,10 +96,13 @@ def test_a_short_conditional_run_draws_the_asked_digits(mnist):
 
 
 def test_a_short_seeded_run_improves_on_the_untrained_generator(mnist):
+    """The textbook networks with Adam 1e-3 (the ablation's lr-1e-3 row), 500 steps: measured FID 164 -> 21,
+    10 classes, 34 % confident; the textbook's 2e-4 needs about twice the steps for the same."""
+    config = ch02_dcgan_mnist.ABLATION.config("lr-1e-3")
     real = to_unit_range(mnist.images)
     torch.manual_seed(0)
-    untrained = score_samples(sample(TEXTBOOK.build(1, 28)[0], 1000, seed=1), real, "mnist")
-    run = train_config(TEXTBOOK, mnist, 1000, seed=0, progress=False)
+    untrained = score_samples(sample(config.build(1, 28)[0], 1000, seed=1), real, "mnist")
+    run = train_config(config, mnist, 500, seed=0, progress=False)
     trained = score_samples(run.sample(1000, seed=1), real, "mnist")
     # The untrained generator draws one near-constant image that the classifier calls a single digit with
     # high confidence: its confident rate is high and meaningless, which is why coverage and FID sit beside it.
