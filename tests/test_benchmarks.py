@@ -20,9 +20,10 @@ def _run(script: str, *args: str) -> dict:
 
     The script runs as ``__main__`` in this process, with its folder first on ``sys.path`` and its own ``sys.argv``,
     as the interpreter would run it: the same code path, without starting a new Python and importing torch again
-    (about 6 s a script on this CPU, over 17 scripts).
+    (about 6 s a script on this CPU, over 17 scripts). What a script may change for the process (its argv, path and
+    torch's thread count) is put back afterwards.
     """
-    argv, path, out = sys.argv, list(sys.path), io.StringIO()
+    argv, path, threads, out = sys.argv, list(sys.path), torch.get_num_threads(), io.StringIO()
     sys.argv, sys.path[:0] = [str(BENCH / script), "--quick", *args], [str(BENCH)]
     try:
         with contextlib.redirect_stdout(out):
@@ -31,6 +32,7 @@ def _run(script: str, *args: str) -> dict:
         assert stop.code in (None, 0), f"{script} exited with {stop.code}: {out.getvalue()[-2000:]}"
     finally:
         sys.argv, sys.path[:] = argv, path
+        torch.set_num_threads(threads)
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
